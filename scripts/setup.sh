@@ -1,0 +1,45 @@
+# Installs the tools that building and testing oss needs, and only those that are missing.
+# Meant to be sourced by the other scripts (`. scripts/setup.sh`); running it directly works too.
+#
+# Debian packages: libclang-dev and clang for the RocksDB bindings, awscli (v2, /usr/bin/aws),
+# and rclone, s3fs, s3cmd and fuse3 for the client tests. PyPI: boto3 >= 1.36 for the python3
+# on PATH. `apt-get update` runs only when a Debian package has to be installed.
+
+oss_setup() {
+    local debian_packages="libclang-dev clang awscli rclone s3fs s3cmd fuse3"
+    local missing="" package
+    for package in $debian_packages; do
+        if ! dpkg -s "$package" 2>/dev/null | grep -q '^Status: install ok installed'; then
+            missing="$missing $package"
+        fi
+    done
+
+    # Root needs no sudo. Anyone else uses sudo when it exists, and otherwise the command
+    # fails with the package manager's own message.
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+        sudo="sudo"
+    fi
+
+    if [ -n "$missing" ]; then
+        echo "setup: installing Debian packages:$missing" >&2
+        $sudo apt-get update -q || return 1
+        # shellcheck disable=SC2086 # the list is meant to split into words
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing || return 1
+    fi
+
+    if ! python3 - <<'EOF' 2>/dev/null; then
+import boto3
+major, minor = (int(part) for part in boto3.__version__.split(".")[:2])
+raise SystemExit(0 if (major, minor) >= (1, 36) else 1)
+EOF
+        echo "setup: installing boto3>=1.36 for $(command -v python3)" >&2
+        python3 -m pip install -q 'boto3>=1.36' || return 1
+    fi
+}
+
+oss_setup || {
+    echo "setup: installing the build and test tools failed" >&2
+    # `return` ends a sourcing script and `exit` a script run on its own.
+    return 1 2>/dev/null || exit 1
+}
