@@ -1,0 +1,105 @@
+//! The error type of every store operation.
+
+use std::io;
+
+/// Why a store operation failed.
+///
+/// The variants that name an S3 condition map one to one onto the S3 error code of the same
+/// name; `Io`, `Db` and `Corrupt` are internal failures (HTTP 500).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No account has the given id.
+    #[error("account not found")]
+    NoSuchAccount,
+    /// Another account already has the requested name.
+    #[error("an account with this name already exists")]
+    AccountAlreadyExists,
+    /// The account still owns buckets, so it cannot be deleted.
+    #[error("the account still owns buckets")]
+    AccountNotEmpty,
+    /// The account has no user of the given name.
+    #[error("user not found")]
+    NoSuchUser,
+    /// The account already has a user of the requested name.
+    #[error("a user with this name already exists")]
+    UserAlreadyExists,
+    /// No access key has the given id, or it belongs to another account.
+    #[error("access key not found")]
+    NoSuchAccessKey,
+    /// The requested access key id is already in use.
+    #[error("an access key with this id already exists")]
+    AccessKeyAlreadyExists,
+    /// No bucket has the given name, or it was deleted while the request ran.
+    #[error("bucket not found")]
+    NoSuchBucket,
+    /// The bucket name is taken, by the account given here.
+    #[error("bucket name is already in use by account {owner_account_id}")]
+    BucketAlreadyExists {
+        /// The account that owns the existing bucket.
+        owner_account_id: String,
+    },
+    /// The bucket still holds objects or unfinished multipart uploads.
+    #[error("the bucket is not empty")]
+    BucketNotEmpty,
+    /// The object does not exist.
+    #[error("object not found")]
+    NoSuchKey,
+    /// The multipart upload does not exist for this bucket and key.
+    #[error("multipart upload not found")]
+    NoSuchUpload,
+    /// A listed part was never uploaded, or its ETag differs from the stored one.
+    #[error("part {part_number} was not found or its ETag does not match")]
+    InvalidPart {
+        /// The offending part number.
+        part_number: u32,
+    },
+    /// The part list is not in strictly ascending part-number order.
+    #[error("the part list is not in ascending order")]
+    InvalidPartOrder,
+    /// A part other than the last one is smaller than the minimum part size.
+    #[error("part {part_number} is {size} bytes, below the minimum of {min}")]
+    EntityTooSmall {
+        /// The offending part number.
+        part_number: u32,
+        /// Its size in bytes.
+        size: u64,
+        /// The minimum part size in bytes.
+        min: u64,
+    },
+    /// Accepting the data would take the account over its capacity.
+    #[error(
+        "quota exceeded: capacity {capacity} bytes, {used} used, {reserved} reserved, \
+         {requested} requested"
+    )]
+    QuotaExceeded {
+        /// The account capacity in bytes.
+        capacity: u64,
+        /// Bytes stored by committed objects and parts.
+        used: u64,
+        /// Bytes held by writes still in progress.
+        reserved: u64,
+        /// Bytes this request asked for.
+        requested: u64,
+    },
+    /// A write condition (If-Match, If-None-Match) did not hold.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// A chunk file or directory operation failed.
+    #[error("storage I/O failed: {0}")]
+    Io(#[from] io::Error),
+    /// RocksDB reported an error.
+    #[error("metadata database error: {0}")]
+    Db(String),
+    /// Stored data does not decode or contradicts other stored data.
+    #[error("corrupt metadata: {0}")]
+    Corrupt(String),
+}
+
+impl From<rocksdb::Error> for StoreError {
+    fn from(error: rocksdb::Error) -> Self {
+        StoreError::Db(error.into_string())
+    }
+}
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
