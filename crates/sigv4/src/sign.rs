@@ -93,15 +93,7 @@ pub fn sign_request_with_context(
     params: &SigningParams<'_>,
 ) -> (Vec<(String, String)>, SigningContext) {
     let amz_date = format_amz_date(params.now);
-    let mut headers = parts.headers.clone();
-    let added = [
-        ("x-amz-date", amz_date.as_str()),
-        ("x-amz-content-sha256", payload_hash),
-    ];
-    for (name, value) in added {
-        let value = HeaderValue::from_str(value).expect("date and payload hash are visible ASCII");
-        headers.insert(HeaderName::from_static(name), value);
-    }
+    let headers = with_signing_headers(parts.headers, &amz_date, payload_hash);
     let signed_headers = header_names_to_sign(&headers);
     let signed_parts = RequestParts {
         headers: &headers,
@@ -125,12 +117,24 @@ pub fn sign_request_with_context(
         scope.scope_string(),
         signature_hex,
     );
-    let headers = vec![
+    let added = vec![
         ("authorization".to_owned(), authorization),
         ("x-amz-date".to_owned(), amz_date),
         ("x-amz-content-sha256".to_owned(), payload_hash.to_owned()),
     ];
-    (headers, context)
+    (added, context)
+}
+
+/// Returns a copy of `headers` with `x-amz-date` and `x-amz-content-sha256` set, replacing
+/// any values already there.
+fn with_signing_headers(headers: &HeaderMap, amz_date: &str, payload_hash: &str) -> HeaderMap {
+    let mut headers = headers.clone();
+    let date = HeaderValue::from_str(amz_date).expect("an ISO 8601 date is a valid header value");
+    headers.insert(HeaderName::from_static("x-amz-date"), date);
+    let payload =
+        HeaderValue::from_str(payload_hash).expect("payload hash is a valid header value");
+    headers.insert(HeaderName::from_static("x-amz-content-sha256"), payload);
+    headers
 }
 
 /// Builds the query string of a presigned URL: `parts.raw_query` (if any) followed by the

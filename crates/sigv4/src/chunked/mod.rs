@@ -18,11 +18,11 @@ use crate::key::{SigningContext, sha256_hex};
 
 /// The maximum chunk size we accept, 64 MiB.
 ///
-/// The S3 documentation asks for chunks of at least 8 KiB and recommends 64 KiB. Data is
-/// streamed out as it arrives, so the limit bounds how much unverified data one chunk
-/// signature can cover, not memory.
+/// The S3 documentation requires chunks of at least 8 KiB, except the last, and recommends
+/// 64 KiB. We do not enforce the minimum. Data is streamed out as it arrives, so the limit
+/// bounds how much unverified data one chunk signature can cover, not memory.
 ///
-/// NOTE: AWS publishes no upper bound, so this value is our choice, not a documented limit.
+/// NOTE: the S3 documentation gives no upper bound, so this value is our choice.
 pub const MAX_CHUNK_SIZE: u64 = 64 * 1024 * 1024;
 
 /// The maximum length of a chunk-size line or trailer line, buffered until its CRLF.
