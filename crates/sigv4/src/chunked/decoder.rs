@@ -752,6 +752,22 @@ mod tests {
     }
 
     #[test]
+    fn signed_trailer_byte_by_byte() {
+        let mut decoder = decoder(ChunkedMode::SignedTrailer);
+        let mut input = BytesMut::new();
+        let mut out = BytesMut::new();
+        let mut done = false;
+        for byte in signed_trailer_body(&checksum_trailer()) {
+            assert!(!done, "completed before the last byte");
+            input.extend_from_slice(&[byte]);
+            done = decoder.decode(&mut input, &mut out).unwrap();
+        }
+        assert!(done);
+        assert_eq!(&out[..], b"hello world");
+        assert_eq!(decoder.trailers(), checksum_trailer());
+    }
+
+    #[test]
     fn signed_trailer_without_final_crlf() {
         let body = signed_trailer_body(&checksum_trailer());
         let mut decoder = decoder(ChunkedMode::SignedTrailer);
