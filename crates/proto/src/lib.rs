@@ -1,7 +1,7 @@
 //! The S3 wire protocol without the network or storage: the error type with its codes and
 //! statuses, XML documents (rendering responses and parsing request bodies), header helpers,
 //! byte ranges, conditional requests, bucket and key names, checksums, tags and continuation
-//! tokens. The HTTP layer calls these pieces; nothing here performs I/O.
+//! tokens. The HTTP layer calls these pieces, and nothing here performs I/O.
 
 pub mod checksum;
 pub mod conditional;

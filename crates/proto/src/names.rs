@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn object_key_counts_bytes() {
-        // 512 two-byte characters fill the limit exactly; one more byte is too long.
+        // 512 two-byte characters fill the limit exactly, and one more byte is too long.
         let key = "é".repeat(512);
         assert!(validate_object_key(&key).is_ok());
         let err = validate_object_key(&format!("{key}a")).unwrap_err();

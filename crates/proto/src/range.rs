@@ -15,7 +15,8 @@ pub enum ByteRange {
     Suffix(u64),
 }
 
-/// The error of a range that selects no byte of the object; S3 returns 416 `InvalidRange`.
+/// The error of a range that selects no byte of the object, for which S3 returns 416
+/// `InvalidRange`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the range selects no byte of the object")]
 pub struct Unsatisfiable;
@@ -43,7 +44,7 @@ pub fn parse_range(header: &str) -> Option<ByteRange> {
     }
 }
 
-/// Parses a run of ASCII digits; `u64::from_str` alone would also accept a leading `+`.
+/// Parses a run of ASCII digits. `u64::from_str` alone would also accept a leading `+`.
 fn parse_offset(text: &str) -> Option<u64> {
     if !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;

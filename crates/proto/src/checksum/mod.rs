@@ -208,7 +208,7 @@ impl Checksummer {
         }
     }
 
-    /// Returns the raw digest; CRCs are big-endian, as AWS encodes them.
+    /// Returns the raw digest, with CRCs big-endian as AWS encodes them.
     pub fn finish_raw(self) -> Vec<u8> {
         match self.0 {
             State::Crc32(hasher) => hasher.finalize().to_be_bytes().to_vec(),

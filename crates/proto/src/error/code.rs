@@ -40,7 +40,7 @@ macro_rules! s3_error_codes {
                 }
             }
 
-            /// Looks up a code by its wire name; the comparison is case-sensitive, as on the wire.
+            /// Looks up a code by its wire name, case-sensitively as on the wire.
             pub fn from_name(name: &str) -> Option<S3ErrorCode> {
                 match name {
                     $(stringify!($code) => Some(S3ErrorCode::$code),)*

@@ -15,7 +15,7 @@ use crate::xml::XmlWriter;
 /// A result whose error is an [`S3Error`].
 pub type S3Result<T> = Result<T, S3Error>;
 
-/// A boxed cause attached to an error for logs; it never reaches the client.
+/// A boxed cause attached to an error for logs, which never reaches the client.
 type BoxedSource = Box<dyn StdError + Send + Sync + 'static>;
 
 /// An S3 error response: the code, an optional message, the resource, extra XML elements and

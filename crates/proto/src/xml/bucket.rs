@@ -7,7 +7,7 @@ use super::{S3_NAMESPACE, XmlWriter};
 pub enum VersioningStatus {
     /// New writes create new versions.
     Enabled,
-    /// New writes replace the `null` version; existing versions remain.
+    /// New writes replace the `null` version, and existing versions remain.
     Suspended,
 }
 
@@ -29,7 +29,7 @@ pub struct VersioningConfiguration {
 }
 
 impl VersioningConfiguration {
-    /// Renders the document; a never-configured bucket gets an empty root element, as AWS
+    /// Renders the document. A never-configured bucket gets an empty root element, as AWS
     /// sends it.
     pub fn to_xml(&self) -> String {
         XmlWriter::document("VersioningConfiguration", Some(S3_NAMESPACE), |w| {

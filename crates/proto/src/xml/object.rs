@@ -95,7 +95,7 @@ impl DeleteErrorEntry {
 /// The body of DeleteObjects.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeleteResult {
-    /// The objects deleted; leave it empty for a quiet request.
+    /// The objects deleted, left empty for a quiet request.
     pub deleted: Vec<DeletedEntry>,
     /// The objects that could not be deleted.
     pub errors: Vec<DeleteErrorEntry>,
@@ -138,7 +138,7 @@ pub struct Tagging {
 }
 
 impl Tagging {
-    /// Renders the document; an empty tag set still has its `<TagSet>` element.
+    /// Renders the document. An empty tag set still has its `<TagSet>` element.
     pub fn to_xml(&self) -> String {
         XmlWriter::document("Tagging", Some(S3_NAMESPACE), |w| {
             w.element("TagSet", |w| {

@@ -9,7 +9,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::error::{S3Error, S3ErrorCode, S3Result};
 
-/// Nesting deeper than this is rejected; the deepest S3 request document has four levels.
+/// Nesting deeper than this is rejected. The deepest S3 request document has four levels.
 const MAX_DEPTH: usize = 16;
 
 /// An element: its local name, its text and its child elements.
@@ -66,53 +66,33 @@ fn read_tree(body: &[u8]) -> S3Result<Element> {
     // Whitespace is significant in keys and tag values, so no text is trimmed.
     reader.config_mut().trim_text(false);
 
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
+    let mut tree = TreeBuilder::default();
     loop {
         let event = reader
             .read_event()
             .map_err(|err| malformed(err.to_string()))?;
         match event {
-            Event::Start(start) => {
-                if root.is_some() {
-                    return Err(malformed("content after the root element"));
-                }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(malformed("elements are nested too deeply"));
-                }
-                stack.push(new_element(&start)?);
-            }
-            Event::Empty(start) => {
-                let element = new_element(&start)?;
-                attach(&mut stack, &mut root, element)?;
-            }
-            Event::End(_) => {
-                // quick-xml has already checked that the end tag matches the open element.
-                let element = stack.pop().ok_or_else(|| malformed("unmatched end tag"))?;
-                attach(&mut stack, &mut root, element)?;
-            }
+            Event::Start(start) => tree.open(new_element(&start)?)?,
+            Event::Empty(start) => tree.attach(new_element(&start)?)?,
+            // quick-xml has already checked that the end tag matches the open element.
+            Event::End(_) => tree.close()?,
             Event::Text(text) => {
-                let text = text.unescape().map_err(|err| malformed(err.to_string()))?;
-                append_text(&mut stack, &text)?;
+                tree.append_text(&text.unescape().map_err(|err| malformed(err.to_string()))?)?;
             }
             Event::CData(data) => {
-                let data = data.into_inner();
-                let text = std::str::from_utf8(&data).map_err(|err| malformed(err.to_string()))?;
-                append_text(&mut stack, text)?;
+                tree.append_text(
+                    std::str::from_utf8(&data).map_err(|err| malformed(err.to_string()))?,
+                )?;
             }
-            // Entity declarations could expand without bound, so documents with a DTD are
-            // rejected, as AWS does.
+            // Entity declarations could expand without bound, and no S3 request document
+            // needs one, so documents with a DTD are rejected.
             Event::DocType(_) => {
                 return Err(malformed("a document type declaration is not allowed"));
             }
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
-            Event::Eof => break,
+            Event::Eof => return tree.finish(),
         }
     }
-    if !stack.is_empty() {
-        return Err(malformed("the document ends inside an element"));
-    }
-    root.ok_or_else(|| malformed("the document has no root element"))
 }
 
 fn new_element(start: &BytesStart<'_>) -> S3Result<Element> {
@@ -125,23 +105,59 @@ fn new_element(start: &BytesStart<'_>) -> S3Result<Element> {
     })
 }
 
-/// Adds a finished element to its parent, or makes it the root.
-fn attach(stack: &mut [Element], root: &mut Option<Element>, element: Element) -> S3Result<()> {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(element),
-        None if root.is_none() => *root = Some(element),
-        None => return Err(malformed("the document has more than one root element")),
-    }
-    Ok(())
+/// The elements still open, innermost last, and the root once it has closed.
+#[derive(Default)]
+struct TreeBuilder {
+    open: Vec<Element>,
+    root: Option<Element>,
 }
 
-fn append_text(stack: &mut [Element], text: &str) -> S3Result<()> {
-    match stack.last_mut() {
-        Some(element) => element.text.push_str(text),
-        None if text.trim().is_empty() => {}
-        None => return Err(malformed("text outside the root element")),
+impl TreeBuilder {
+    fn open(&mut self, element: Element) -> S3Result<()> {
+        if self.root.is_some() {
+            return Err(malformed("the document has more than one root element"));
+        }
+        if self.open.len() >= MAX_DEPTH {
+            return Err(malformed("elements are nested too deeply"));
+        }
+        self.open.push(element);
+        Ok(())
     }
-    Ok(())
+
+    fn close(&mut self) -> S3Result<()> {
+        let element = self
+            .open
+            .pop()
+            .ok_or_else(|| malformed("unmatched end tag"))?;
+        self.attach(element)
+    }
+
+    /// Adds a finished element to its parent, or makes it the root.
+    fn attach(&mut self, element: Element) -> S3Result<()> {
+        match self.open.last_mut() {
+            Some(parent) => parent.children.push(element),
+            None if self.root.is_none() => self.root = Some(element),
+            None => return Err(malformed("the document has more than one root element")),
+        }
+        Ok(())
+    }
+
+    fn append_text(&mut self, text: &str) -> S3Result<()> {
+        match self.open.last_mut() {
+            Some(element) => element.text.push_str(text),
+            None if text.trim().is_empty() => {}
+            None => return Err(malformed("text outside the root element")),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> S3Result<Element> {
+        if !self.open.is_empty() {
+            return Err(malformed("the document ends inside an element"));
+        }
+        self.root
+            .ok_or_else(|| malformed("the document has no root element"))
+    }
 }
 
 #[cfg(test)]
