@@ -1,1 +1,107 @@
-//! Placeholder.
+//! The S3 endpoint: a hyper service that routes S3 requests, authenticates them with SigV4,
+//! authorizes them against the account model and runs them on the storage engine.
+//!
+//! Each handler module covers one family of S3 operations, named as AWS names them.
+
+mod auth;
+mod body;
+mod context;
+mod error;
+mod handlers;
+mod ingest;
+mod query;
+mod router;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response};
+use oss_store::Store;
+
+pub use body::ResponseBody;
+pub use router::Operation;
+
+/// Settings of the S3 endpoint that handlers need.
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    /// Domain for virtual-hosted-style addressing (`bucket.<suffix>`); None: path-style only.
+    pub virtual_host_suffix: Option<String>,
+    /// Maximum size of a single PutObject or UploadPart body, in bytes.
+    pub max_object_size: u64,
+}
+
+impl Default for S3Config {
+    fn default() -> Self {
+        S3Config {
+            virtual_host_suffix: None,
+            max_object_size: 5 << 30,
+        }
+    }
+}
+
+/// The S3 service shared by all connections.
+#[derive(Clone)]
+pub struct S3Service {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: S3Config,
+}
+
+impl S3Service {
+    /// Creates the service over `store`.
+    pub fn new(store: Store, config: S3Config) -> S3Service {
+        S3Service {
+            inner: Arc::new(Inner { store, config }),
+        }
+    }
+
+    /// Handles one request and always returns a response: failures become S3 error documents.
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<ResponseBody>
+    where
+        B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let started = Instant::now();
+        let request = request.map(body::RequestBody::new);
+        let (mut context, request_body) = context::RequestContext::new(request, &self.inner.config);
+        let request_id = context.request_id.clone();
+
+        let result = match context.route_error.take() {
+            Some(error) => Err(error),
+            None => {
+                handlers::dispatch(
+                    &self.inner.store,
+                    &self.inner.config,
+                    &mut context,
+                    request_body,
+                )
+                .await
+            }
+        };
+        let mut response = match result {
+            Ok(response) => response,
+            Err(error) => error::error_response(&context, error),
+        };
+
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            headers.insert("x-amz-request-id", value);
+        }
+        headers.insert(http::header::SERVER, HeaderValue::from_static("oss"));
+        tracing::debug!(
+            request_id = %request_id,
+            operation = context.operation.name(),
+            method = %context.method,
+            bucket = context.bucket.as_deref().unwrap_or(""),
+            key = context.key.as_deref().unwrap_or(""),
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        );
+        response
+    }
+}

@@ -1,0 +1,437 @@
+//! Object operations: PutObject, GetObject, HeadObject, DeleteObject and DeleteObjects.
+
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use oss_proto::conditional::ReadCondition;
+use oss_proto::range::ByteRange;
+use oss_proto::xml::{DeleteErrorEntry, DeleteResult, DeletedEntry};
+use oss_proto::{S3Error, S3ErrorCode};
+use oss_store::{ObjectMeta, ObjectRecord, StoredChecksum, WriteCondition};
+
+use super::{Call, HandlerResult, read_small_body};
+use crate::auth::Payload;
+use crate::body::{self, RequestBody};
+use crate::error;
+use crate::ingest::{self, BodySpec};
+
+/// Largest DeleteObjects request document we read: 1000 keys of up to 1024 bytes, escaped.
+const MAX_DELETE_DOCUMENT_BYTES: u64 = 8 << 20;
+/// Keys one DeleteObjects request may name.
+const MAX_DELETE_KEYS: usize = 1000;
+
+pub(crate) async fn put_object(
+    call: &Call<'_>,
+    request_body: &mut RequestBody,
+    payload: Payload,
+) -> HandlerResult {
+    let context = call.context;
+    let spec = BodySpec::from_request(context, &payload)?;
+    if spec.length > call.config.max_object_size {
+        return Err(S3Error::new(S3ErrorCode::EntityTooLarge)
+            .with_element("ProposedSize", spec.length.to_string())
+            .with_element("MaxSizeAllowed", call.config.max_object_size.to_string()));
+    }
+    let meta = object_meta(&context.headers)?;
+    let condition = write_condition(&context.headers)?;
+
+    // Admit the write against the account's capacity before reading any of the body.
+    let reservation = call
+        .store
+        .reserve(&call.principal.account.id, spec.length)
+        .map_err(error::from_store)?;
+    let writer = call.store.blob_writer(reservation);
+    let ingested = ingest::ingest(request_body, writer, &spec, payload).await?;
+
+    let mut meta = meta;
+    meta.checksum = ingested.checksum.as_ref().map(|checksum| StoredChecksum {
+        algorithm: checksum.algorithm.as_str().to_owned(),
+        value: checksum.value.clone(),
+        kind: "FULL_OBJECT".to_owned(),
+    });
+    let etag = oss_proto::checksum::etag_from_md5(&ingested.md5);
+    let store = call.store.clone();
+    let bucket = call.bucket().clone();
+    let key = context.object_key().to_owned();
+    let record = error::blocking(move || {
+        store.put_object(&bucket, &key, ingested.blob, etag, meta, &condition)
+    })
+    .await?;
+
+    let mut response = body::status(StatusCode::OK);
+    insert(response.headers_mut(), header::ETAG, &record.etag);
+    insert_checksum(response.headers_mut(), &record);
+    Ok(response)
+}
+
+pub(crate) async fn get_object(call: &Call<'_>) -> HandlerResult {
+    read_object(call, true).await
+}
+
+pub(crate) async fn head_object(call: &Call<'_>) -> HandlerResult {
+    read_object(call, false).await
+}
+
+/// GetObject and HeadObject: conditions, then range or part, then headers and body.
+async fn read_object(call: &Call<'_>, with_body: bool) -> HandlerResult {
+    let context = call.context;
+    let record = head(call).await?;
+
+    match oss_proto::conditional::evaluate_read(
+        &context.headers,
+        &record.etag,
+        record.last_modified,
+    ) {
+        ReadCondition::Proceed => {}
+        ReadCondition::NotModified => {
+            let mut response = body::status(StatusCode::NOT_MODIFIED);
+            insert(response.headers_mut(), header::ETAG, &record.etag);
+            insert(
+                response.headers_mut(),
+                header::LAST_MODIFIED,
+                &oss_proto::headers::format_http_date(record.last_modified),
+            );
+            return Ok(response);
+        }
+        ReadCondition::PreconditionFailed => {
+            return Err(S3Error::new(S3ErrorCode::PreconditionFailed)
+                .with_element("Condition", "If-Match or If-Unmodified-Since".to_owned()));
+        }
+    }
+
+    let range = requested_range(context, &record)?;
+    let mut response = Response::new(body::empty());
+    let headers = response.headers_mut();
+    object_headers(
+        headers,
+        &record,
+        context.header("x-amz-checksum-mode") == Some("ENABLED"),
+    );
+    response_overrides(headers, context);
+
+    let (start, end) = match range {
+        Some((start, end)) => {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            insert(
+                response.headers_mut(),
+                header::CONTENT_RANGE,
+                &format!("bytes {start}-{end}/{}", record.size),
+            );
+            (start, end)
+        }
+        None => (0, record.size.saturating_sub(1)),
+    };
+    let length = if record.size == 0 { 0 } else { end - start + 1 };
+    insert(
+        response.headers_mut(),
+        header::CONTENT_LENGTH,
+        &length.to_string(),
+    );
+    if let Some(parts) = part_count(context, &record) {
+        insert(
+            response.headers_mut(),
+            "x-amz-mp-parts-count",
+            &parts.to_string(),
+        );
+    }
+
+    if with_body && length > 0 {
+        *response.body_mut() = body::stream(call.store.read_object(&record, start, end));
+    }
+    Ok(response)
+}
+
+async fn head(call: &Call<'_>) -> Result<ObjectRecord, S3Error> {
+    let store = call.store.clone();
+    let bucket = call.bucket().clone();
+    let key = call.context.object_key().to_owned();
+    let record = error::blocking(move || store.head_object(&bucket, &key)).await?;
+    record.ok_or_else(|| {
+        S3Error::new(S3ErrorCode::NoSuchKey)
+            .with_element("Key", call.context.object_key().to_owned())
+    })
+}
+
+/// The inclusive byte range to send, from `partNumber` or a `Range` header; None: the whole
+/// object. A Range header we do not understand is ignored, as AWS does.
+fn requested_range(
+    context: &crate::context::RequestContext,
+    record: &ObjectRecord,
+) -> Result<Option<(u64, u64)>, S3Error> {
+    if let Some(value) = context.query.get("partNumber") {
+        let number: u32 = value
+            .parse()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| {
+                S3Error::new(S3ErrorCode::InvalidArgument)
+                    .with_message("Part number must be an integer between 1 and 10000, inclusive.")
+                    .with_element("ArgumentName", "partNumber".to_owned())
+            })?;
+        return part_range(record, number).map(Some);
+    }
+    let Some(range) = context
+        .header("range")
+        .and_then(oss_proto::range::parse_range)
+    else {
+        return Ok(None);
+    };
+    resolve_range(
+        &range,
+        record.size,
+        context.header("range").unwrap_or_default(),
+    )
+    .map(Some)
+}
+
+fn resolve_range(range: &ByteRange, size: u64, requested: &str) -> Result<(u64, u64), S3Error> {
+    range.resolve(size).map_err(|_| {
+        S3Error::new(S3ErrorCode::InvalidRange)
+            .with_element("RangeRequested", requested.to_owned())
+            .with_element("ActualObjectSize", size.to_string())
+            .with_header(
+                header::CONTENT_RANGE,
+                crate::auth::header_value(&format!("bytes */{size}")),
+            )
+    })
+}
+
+/// The byte range of one part of a multipart object; a single-part object has only part 1.
+fn part_range(record: &ObjectRecord, number: u32) -> Result<(u64, u64), S3Error> {
+    let invalid = || {
+        S3Error::new(S3ErrorCode::InvalidRange)
+            .with_message("The requested part number is not satisfiable.")
+            .with_header(
+                header::CONTENT_RANGE,
+                crate::auth::header_value(&format!("bytes */{}", record.size)),
+            )
+    };
+    if record.parts.is_empty() {
+        return if number == 1 && record.size > 0 {
+            Ok((0, record.size - 1))
+        } else {
+            Err(invalid())
+        };
+    }
+    let mut start = 0u64;
+    for part in &record.parts {
+        if part.part_number == number {
+            if part.size == 0 {
+                return Err(invalid());
+            }
+            return Ok((start, start + part.size - 1));
+        }
+        start += part.size;
+    }
+    Err(invalid())
+}
+
+fn part_count(context: &crate::context::RequestContext, record: &ObjectRecord) -> Option<usize> {
+    (context.query.has("partNumber") && !record.parts.is_empty()).then_some(record.parts.len())
+}
+
+pub(crate) async fn delete_object(call: &Call<'_>) -> HandlerResult {
+    let store = call.store.clone();
+    let bucket = call.bucket().clone();
+    let key = call.context.object_key().to_owned();
+    error::blocking(move || store.delete_object(&bucket, &key)).await?;
+    Ok(body::status(StatusCode::NO_CONTENT))
+}
+
+pub(crate) async fn delete_objects(
+    call: &Call<'_>,
+    request_body: &mut RequestBody,
+    payload: Payload,
+) -> HandlerResult {
+    let document = read_small_body(
+        call.context,
+        request_body,
+        payload,
+        MAX_DELETE_DOCUMENT_BYTES,
+    )
+    .await?;
+    if let Some(value) = call.context.header("content-md5") {
+        let expected = oss_proto::checksum::parse_content_md5(value)?;
+        let computed: [u8; 16] = <md5::Md5 as md5::Digest>::digest(&document).into();
+        if expected != computed {
+            return Err(S3Error::new(S3ErrorCode::BadDigest)
+                .with_message("The Content-MD5 you specified did not match what we received."));
+        }
+    }
+    let request = oss_proto::xml::parse_delete(&document)?;
+    if request.objects.len() > MAX_DELETE_KEYS {
+        return Err(
+            S3Error::new(S3ErrorCode::MalformedXML).with_message(format!(
+                "The request names {} keys; at most {MAX_DELETE_KEYS} are allowed.",
+                request.objects.len()
+            )),
+        );
+    }
+
+    let mut result = DeleteResult::default();
+    for object in request.objects {
+        if let Err(error) = oss_proto::names::validate_object_key(&object.key) {
+            result.errors.push(DeleteErrorEntry {
+                key: object.key,
+                version_id: object.version_id,
+                code: error.code(),
+                message: error.message().to_owned(),
+            });
+            continue;
+        }
+        let store = call.store.clone();
+        let bucket = call.bucket().clone();
+        let key = object.key.clone();
+        match error::blocking(move || store.delete_object(&bucket, &key)).await {
+            Ok(_) => {
+                if !request.quiet {
+                    result.deleted.push(DeletedEntry {
+                        key: object.key,
+                        version_id: object.version_id,
+                        delete_marker: false,
+                        delete_marker_version_id: None,
+                    });
+                }
+            }
+            Err(error) => result.errors.push(DeleteErrorEntry {
+                key: object.key,
+                version_id: object.version_id,
+                code: error.code(),
+                message: error.message().to_owned(),
+            }),
+        }
+    }
+    Ok(body::xml(result.to_xml()))
+}
+
+/// System and user metadata sent with PutObject or CreateMultipartUpload.
+pub(crate) fn object_meta(headers: &HeaderMap) -> Result<ObjectMeta, S3Error> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    Ok(ObjectMeta {
+        content_type: text("content-type"),
+        cache_control: text("cache-control"),
+        content_disposition: text("content-disposition"),
+        content_encoding: text("content-encoding").and_then(strip_aws_chunked),
+        content_language: text("content-language"),
+        expires: text("expires"),
+        user_metadata: oss_proto::headers::user_metadata(headers)?,
+        storage_class: text("x-amz-storage-class"),
+        ..ObjectMeta::default()
+    })
+}
+
+/// Removes the `aws-chunked` transfer coding, which describes the request, not the object.
+fn strip_aws_chunked(value: String) -> Option<String> {
+    let kept: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("aws-chunked"))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(", "))
+}
+
+/// The conditional-write headers of PutObject and CompleteMultipartUpload.
+pub(crate) fn write_condition(headers: &HeaderMap) -> Result<WriteCondition, S3Error> {
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let if_none_match_any = match if_none_match.map(str::trim) {
+        None => false,
+        Some("*") => true,
+        Some(_) => {
+            return Err(S3Error::new(S3ErrorCode::NotImplemented)
+                .with_message("If-None-Match on a write supports only '*'.")
+                .with_element("Header", "If-None-Match"));
+        }
+    };
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok(WriteCondition {
+        if_match,
+        if_none_match_any,
+    })
+}
+
+/// Headers describing a stored object, shared by GetObject and HeadObject.
+fn object_headers(headers: &mut HeaderMap, record: &ObjectRecord, with_checksum: bool) {
+    let meta = &record.meta;
+    insert(headers, header::ETAG, &record.etag);
+    insert(
+        headers,
+        header::LAST_MODIFIED,
+        &oss_proto::headers::format_http_date(record.last_modified),
+    );
+    insert(headers, header::ACCEPT_RANGES, "bytes");
+    insert(
+        headers,
+        header::CONTENT_TYPE,
+        meta.content_type
+            .as_deref()
+            .unwrap_or("binary/octet-stream"),
+    );
+    let optional = [
+        (header::CACHE_CONTROL, &meta.cache_control),
+        (header::CONTENT_DISPOSITION, &meta.content_disposition),
+        (header::CONTENT_ENCODING, &meta.content_encoding),
+        (header::CONTENT_LANGUAGE, &meta.content_language),
+        (header::EXPIRES, &meta.expires),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            insert(headers, name, value);
+        }
+    }
+    for (name, value) in &meta.user_metadata {
+        if let Ok(name) = http::HeaderName::from_bytes(format!("x-amz-meta-{name}").as_bytes()) {
+            insert(headers, name, value);
+        }
+    }
+    if let Some(class) = meta.storage_class.as_deref().filter(|c| *c != "STANDARD") {
+        insert(headers, "x-amz-storage-class", class);
+    }
+    if !meta.tags.is_empty() {
+        insert(headers, "x-amz-tagging-count", &meta.tags.len().to_string());
+    }
+    if with_checksum {
+        insert_checksum(headers, record);
+    }
+}
+
+fn insert_checksum(headers: &mut HeaderMap, record: &ObjectRecord) {
+    if let Some(checksum) = &record.meta.checksum {
+        let name = format!("x-amz-checksum-{}", checksum.algorithm.to_ascii_lowercase());
+        if let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) {
+            insert(headers, name, &checksum.value);
+        }
+        insert(headers, "x-amz-checksum-type", &checksum.kind);
+    }
+}
+
+/// `response-*` query parameters replace the stored headers in the response.
+fn response_overrides(headers: &mut HeaderMap, context: &crate::context::RequestContext) {
+    let overrides = [
+        ("response-content-type", header::CONTENT_TYPE),
+        ("response-content-language", header::CONTENT_LANGUAGE),
+        ("response-expires", header::EXPIRES),
+        ("response-cache-control", header::CACHE_CONTROL),
+        ("response-content-disposition", header::CONTENT_DISPOSITION),
+        ("response-content-encoding", header::CONTENT_ENCODING),
+    ];
+    for (parameter, name) in overrides {
+        if let Some(value) = context.query.get(parameter) {
+            insert(headers, name, value);
+        }
+    }
+}
+
+/// Inserts a header, skipping values that are not valid header text.
+fn insert<K: header::IntoHeaderName>(headers: &mut HeaderMap, name: K, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
