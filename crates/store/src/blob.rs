@@ -63,10 +63,10 @@ impl BlobWriter {
     /// Appends data. Buffers up to about 1 MiB, then writes it out.
     pub async fn write(&mut self, data: Bytes) -> Result<()> {
         let size = self.size + data.len() as u64;
-        if let Some(reservation) = &mut self.reservation {
-            if size > reservation.bytes() {
-                reservation.grow(size - reservation.bytes())?;
-            }
+        if let Some(reservation) = &mut self.reservation
+            && size > reservation.bytes()
+        {
+            reservation.grow(size - reservation.bytes())?;
         }
         self.size = size;
         self.buffer.extend_from_slice(&data);
@@ -95,7 +95,7 @@ impl BlobWriter {
             if !rest.is_empty() {
                 self.write_to_files(rest).await?;
             }
-            if let Some(mut file) = self.file.take() {
+            if let Some(file) = self.file.take() {
                 file.sync_all().await?;
             }
             let dir = self.chunks.dir(&self.blob);
@@ -242,10 +242,10 @@ impl Blob {
 
 impl Drop for Blob {
     fn drop(&mut self) {
-        if !self.committed {
-            if let Some((blob, chunk_count)) = self.segment.blob() {
-                self.chunks.remove_blob_in_background(blob, chunk_count);
-            }
+        if !self.committed
+            && let Some((blob, chunk_count)) = self.segment.blob()
+        {
+            self.chunks.remove_blob_in_background(blob, chunk_count);
         }
     }
 }

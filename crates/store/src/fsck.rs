@@ -199,7 +199,7 @@ impl<'a> Check<'a> {
             let place = format!("part {} of upload {upload_id}", part.part_number);
             match self.uploads.get(&upload_id) {
                 Some(bucket_id) => {
-                    self.bucket_totals.entry(*bucket_id).or_default()[0] += signed(part.size)
+                    self.bucket_totals.entry(*bucket_id).or_default()[0] += signed(part.size);
                 }
                 None => self
                     .report

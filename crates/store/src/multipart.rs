@@ -379,14 +379,14 @@ fn select_parts(
             })?;
         selected.push(part.clone());
     }
-    if let Some((_, all_but_last)) = selected.split_last() {
-        if let Some(small) = all_but_last.iter().find(|part| part.size < min_part_size) {
-            return Err(StoreError::EntityTooSmall {
-                part_number: small.part_number,
-                size: small.size,
-                min: min_part_size,
-            });
-        }
+    if let Some((_, all_but_last)) = selected.split_last()
+        && let Some(small) = all_but_last.iter().find(|part| part.size < min_part_size)
+    {
+        return Err(StoreError::EntityTooSmall {
+            part_number: small.part_number,
+            size: small.size,
+            min: min_part_size,
+        });
     }
     Ok(selected)
 }
@@ -687,7 +687,7 @@ mod tests {
         let t = open_store();
         let (bucket, upload) = start(&t).await;
         send_part(&t, &upload, 1, &pattern(40, 1)).await;
-        let replacement = put_part(&t, &upload, 1, &pattern(20, 2)).await;
+        let replacement = send_part(&t, &upload, 1, &pattern(20, 2)).await;
         assert_eq!(t.chunk_files(), 2);
         assert_eq!(t.store.usage(&bucket.account_id).unwrap().used_bytes, 20);
         let (parts, truncated) = t.store.list_parts(&upload, 0, 10).unwrap();

@@ -401,7 +401,7 @@ mod store_tests {
 
     #[tokio::test]
     async fn writer_grows_reservation_up_to_capacity() {
-        let t = open_store();
+        let t = open_store_with(|config| config.chunk_size = 1 << 20);
         let account_id = t.account("small", 1);
         let reservation = t.store.reserve(&account_id, 0).unwrap();
         let mut writer = t.store.blob_writer(reservation);

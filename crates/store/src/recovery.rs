@@ -213,7 +213,14 @@ mod tests {
             .collect();
         let condition = WriteCondition::default();
         t.store
-            .complete_multipart_upload(&bucket, "mp", &upload.upload_id, &parts, &condition, finish)
+            .complete_multipart_upload_with(
+                &bucket,
+                "mp",
+                &upload.upload_id,
+                &parts,
+                &condition,
+                finish,
+            )
             .unwrap();
         let pending = t
             .store
