@@ -227,35 +227,59 @@ where
 const SETTINGS: &[Setting] = &[
     Setting {
         name: "s3.listen",
-        apply: |c, v| Ok(c.s3.listen = parse(v)?),
+        apply: |c, v| {
+            c.s3.listen = parse(v)?;
+            Ok(())
+        },
     },
     Setting {
         name: "s3.virtual_host_suffix",
-        apply: |c, v| Ok(c.s3.virtual_host_suffix = v.trim().to_owned()),
+        apply: |c, v| {
+            c.s3.virtual_host_suffix = v.trim().to_owned();
+            Ok(())
+        },
     },
     Setting {
         name: "s3.tls_cert",
-        apply: |c, v| Ok(c.s3.tls_cert = v.to_owned()),
+        apply: |c, v| {
+            c.s3.tls_cert = v.to_owned();
+            Ok(())
+        },
     },
     Setting {
         name: "s3.tls_key",
-        apply: |c, v| Ok(c.s3.tls_key = v.to_owned()),
+        apply: |c, v| {
+            c.s3.tls_key = v.to_owned();
+            Ok(())
+        },
     },
     Setting {
         name: "admin.listen",
-        apply: |c, v| Ok(c.admin.listen = parse(v)?),
+        apply: |c, v| {
+            c.admin.listen = parse(v)?;
+            Ok(())
+        },
     },
     Setting {
         name: "storage.data_dir",
-        apply: |c, v| Ok(c.storage.data_dir = v.into()),
+        apply: |c, v| {
+            c.storage.data_dir = v.into();
+            Ok(())
+        },
     },
     Setting {
         name: "storage.chunk_size",
-        apply: |c, v| Ok(c.storage.chunk_size = parse(v)?),
+        apply: |c, v| {
+            c.storage.chunk_size = parse(v)?;
+            Ok(())
+        },
     },
     Setting {
         name: "storage.inline_max",
-        apply: |c, v| Ok(c.storage.inline_max = parse(v)?),
+        apply: |c, v| {
+            c.storage.inline_max = parse(v)?;
+            Ok(())
+        },
     },
     Setting {
         name: "accounts.regions",
@@ -266,19 +290,31 @@ const SETTINGS: &[Setting] = &[
     },
     Setting {
         name: "accounts.default_region",
-        apply: |c, v| Ok(c.accounts.default_region = v.trim().to_owned()),
+        apply: |c, v| {
+            c.accounts.default_region = v.trim().to_owned();
+            Ok(())
+        },
     },
     Setting {
         name: "accounts.capacity_unit_bytes",
-        apply: |c, v| Ok(c.accounts.capacity_unit_bytes = parse(v)?),
+        apply: |c, v| {
+            c.accounts.capacity_unit_bytes = parse(v)?;
+            Ok(())
+        },
     },
     Setting {
         name: "security.key_file",
-        apply: |c, v| Ok(c.security.key_file = v.into()),
+        apply: |c, v| {
+            c.security.key_file = v.into();
+            Ok(())
+        },
     },
     Setting {
         name: "log.level",
-        apply: |c, v| Ok(c.log.level = v.trim().to_owned()),
+        apply: |c, v| {
+            c.log.level = v.trim().to_owned();
+            Ok(())
+        },
     },
 ];
 

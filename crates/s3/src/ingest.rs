@@ -176,13 +176,13 @@ pub(crate) async fn ingest(
         }
     }
     let md5: [u8; 16] = md5.finalize().into();
-    if let Some(expected) = spec.content_md5 {
-        if expected != md5 {
-            return Err(S3Error::new(S3ErrorCode::BadDigest)
-                .with_message("The Content-MD5 you specified did not match what we received.")
-                .with_element("ExpectedDigest", hex::encode(expected))
-                .with_element("CalculatedDigest", hex::encode(md5)));
-        }
+    if let Some(expected) = spec.content_md5
+        && expected != md5
+    {
+        return Err(S3Error::new(S3ErrorCode::BadDigest)
+            .with_message("The Content-MD5 you specified did not match what we received.")
+            .with_element("ExpectedDigest", hex::encode(expected))
+            .with_element("CalculatedDigest", hex::encode(md5)));
     }
     let checksum = verify_checksum(spec, checksummer, trailer_value)?;
 

@@ -95,16 +95,16 @@ pub(crate) async fn create_bucket(
     let document =
         read_small_body(call.context, request_body, payload, MAX_CONFIGURATION_BYTES).await?;
     let account = &call.principal.account;
-    if let Some(location) = oss_proto::xml::parse_create_bucket_configuration(&document)? {
-        if location != account.region {
-            return Err(S3Error::new(S3ErrorCode::InvalidLocationConstraint)
-                .with_message(format!(
-                    "The location constraint {location:?} is not valid: buckets of this \
-                     account must be created in its region {:?}.",
-                    account.region
-                ))
-                .with_element("LocationConstraint", location));
-        }
+    if let Some(location) = oss_proto::xml::parse_create_bucket_configuration(&document)?
+        && location != account.region
+    {
+        return Err(S3Error::new(S3ErrorCode::InvalidLocationConstraint)
+            .with_message(format!(
+                "The location constraint {location:?} is not valid: buckets of this \
+                 account must be created in its region {:?}.",
+                account.region
+            ))
+            .with_element("LocationConstraint", location));
     }
 
     let store = call.store.clone();

@@ -116,12 +116,12 @@ pub(crate) async fn upload_part(
     if let Ok(value) = http::HeaderValue::from_str(&etag) {
         response.headers_mut().insert(http::header::ETAG, value);
     }
-    if let Some(checksum) = &ingested.checksum {
-        if let Ok(value) = http::HeaderValue::from_str(&checksum.value) {
-            response
-                .headers_mut()
-                .insert(checksum.algorithm.header_name(), value);
-        }
+    if let Some(checksum) = &ingested.checksum
+        && let Ok(value) = http::HeaderValue::from_str(&checksum.value)
+    {
+        response
+            .headers_mut()
+            .insert(checksum.algorithm.header_name(), value);
     }
     Ok(response)
 }
@@ -174,7 +174,7 @@ pub(crate) async fn complete_multipart_upload(
         ),
         bucket: call.bucket().name.clone(),
         key: record.key.clone(),
-        etag: record.etag.clone(),
+        etag: record.etag,
         checksum: None,
         checksum_type: None,
     };
