@@ -84,6 +84,12 @@ async fn authenticate_header(
     auth: &HeaderAuth,
     now: OffsetDateTime,
 ) -> Result<Authenticated, S3Error> {
+    if auth.scope.service != "s3" {
+        return Err(malformed_header(&format!(
+            "incorrect service {:?}; this endpoint belongs to \"s3\"",
+            auth.scope.service
+        )));
+    }
     let (account, user, secret) = lookup_key(store, &auth.scope.access_key_id).await?;
     if auth.scope.region != account.region {
         return Err(malformed_header(&format!(
@@ -138,6 +144,11 @@ async fn authenticate_presigned(
     auth: &QueryAuth,
     now: OffsetDateTime,
 ) -> Result<Authenticated, S3Error> {
+    if auth.scope.service != "s3" {
+        return Err(S3Error::new(S3ErrorCode::AuthorizationQueryParametersError).with_message(
+            format!("Error parsing the X-Amz-Credential parameter; incorrect service {:?}; this endpoint belongs to \"s3\"", auth.scope.service),
+        ));
+    }
     let (account, user, secret) = lookup_key(store, &auth.scope.access_key_id).await?;
     if auth.scope.region != account.region {
         return Err(S3Error::new(S3ErrorCode::AuthorizationQueryParametersError)
