@@ -444,5 +444,7 @@ mod tests {
         assert!(usage.used_bytes <= usage.capacity_bytes);
         assert_eq!(usage.reserved_bytes, 0);
         assert_eq!(usage.object_count, stored);
+        let reopened = t.reopen();
+        assert_eq!(reopened.store.usage(&account_id).unwrap(), usage);
     }
 }

@@ -81,9 +81,71 @@ fn is_common_prefix(marker: &str, prefix: &str, delimiter: Option<&str>) -> bool
     marker.starts_with(prefix) && common_prefix(marker, prefix, delimiter) == Some(marker)
 }
 
-fn key_text(row_key: &[u8]) -> Result<&str> {
-    std::str::from_utf8(&row_key[8..])
-        .map_err(|_| StoreError::Corrupt("object key is not UTF-8".to_string()))
+/// Upload ids are 32 hex digits, so an upload row key ends with the separator and 32 bytes.
+const UPLOAD_ROW_SUFFIX: usize = 1 + 32;
+
+/// One entry found by a [`Walk`].
+enum Walked<T> {
+    Item(T),
+    CommonPrefix(String),
+}
+
+/// A walk over the rows of one bucket in key order that rolls up common prefixes.
+struct Walk<'a> {
+    bucket_id: u64,
+    prefix: &'a str,
+    delimiter: Option<&'a str>,
+    max: usize,
+    /// Row to step over if the walk lands on it: the exclusive start marker.
+    skip_row: Option<Vec<u8>>,
+    /// Bytes after the object key in each row key: none for objects, the separator and the
+    /// upload id for uploads.
+    suffix_len: usize,
+}
+
+impl Walk<'_> {
+    /// Collects up to `max` entries from the iterator's position, decoding rows with `item`,
+    /// and returns them with whether more follow. After a common prefix it seeks past every
+    /// row under it, so a rolled-up prefix costs one seek, not a scan.
+    fn run<T>(
+        &self,
+        iter: &mut DBRawIterator<'_>,
+        mut item: impl FnMut(&[u8]) -> Result<T>,
+    ) -> Result<(Vec<Walked<T>>, bool)> {
+        let mut entries = Vec::new();
+        let mut is_truncated = false;
+        while let (Some(row_key), Some(value)) = (iter.key(), iter.value()) {
+            if self.skip_row.as_deref() == Some(row_key) {
+                iter.next();
+                continue;
+            }
+            if entries.len() == self.max {
+                is_truncated = true;
+                break;
+            }
+            let key = self.key_of(row_key)?;
+            if let Some(rolled_up) = common_prefix(key, self.prefix, self.delimiter) {
+                let rolled_up = rolled_up.to_string();
+                let more = seek_past(iter, self.bucket_id, &rolled_up);
+                entries.push(Walked::CommonPrefix(rolled_up));
+                if !more {
+                    break;
+                }
+                continue;
+            }
+            entries.push(Walked::Item(item(value)?));
+            iter.next();
+        }
+        iter.status()?;
+        Ok((entries, is_truncated))
+    }
+
+    /// Returns the object key inside a row key.
+    fn key_of<'k>(&self, row_key: &'k [u8]) -> Result<&'k str> {
+        let end = row_key.len().saturating_sub(self.suffix_len).max(8);
+        std::str::from_utf8(&row_key[8..end])
+            .map_err(|_| StoreError::Corrupt("object key is not UTF-8".to_string()))
+    }
 }
 
 /// Moves `iter` past every row under `bucket_id` + `name`; returns false if none can follow.
@@ -107,7 +169,14 @@ impl Store {
     pub fn list_objects(&self, bucket: &Bucket, query: &ListQuery<'_>) -> Result<ListPage> {
         let lower = codec::object_key(bucket.id, query.prefix);
         let mut iter = self.0.meta.range(Cf::Objects, &lower, prefix_end(&lower));
-        let mut skip_exact = None;
+        let mut walk = Walk {
+            bucket_id: bucket.id,
+            prefix: query.prefix,
+            delimiter: query.delimiter,
+            max: query.max_keys,
+            skip_row: None,
+            suffix_len: 0,
+        };
         match query.start_after {
             Some(marker) if is_common_prefix(marker, query.prefix, query.delimiter) => {
                 if !seek_past(&mut iter, bucket.id, marker) {
@@ -119,38 +188,24 @@ impl Store {
                 }
             }
             Some(marker) if marker >= query.prefix => {
-                iter.seek(codec::object_key(bucket.id, marker));
-                skip_exact = Some(marker);
+                let row_key = codec::object_key(bucket.id, marker);
+                iter.seek(&row_key);
+                walk.skip_row = Some(row_key);
             }
             _ => iter.seek(&lower),
         }
 
-        let mut entries = Vec::new();
-        let mut is_truncated = false;
-        while let (Some(row_key), Some(value)) = (iter.key(), iter.value()) {
-            let key = key_text(row_key)?;
-            if skip_exact == Some(key) {
-                iter.next();
-                continue;
-            }
-            if entries.len() == query.max_keys {
-                is_truncated = true;
-                break;
-            }
-            if let Some(rolled_up) = common_prefix(key, query.prefix, query.delimiter) {
-                let rolled_up = rolled_up.to_string();
-                let more = seek_past(&mut iter, bucket.id, &rolled_up);
-                entries.push(ListEntry::CommonPrefix(rolled_up));
-                if !more {
-                    break;
-                }
-                continue;
-            }
+        let (walked, is_truncated) = walk.run(&mut iter, |value| {
             let record: ObjectRecord = codec::decode("object", value)?;
-            entries.push(ListEntry::Object(record.into()));
-            iter.next();
-        }
-        iter.status()?;
+            Ok(ObjectSummary::from(record))
+        })?;
+        let entries: Vec<ListEntry> = walked
+            .into_iter()
+            .map(|entry| match entry {
+                Walked::Item(object) => ListEntry::Object(object),
+                Walked::CommonPrefix(prefix) => ListEntry::CommonPrefix(prefix),
+            })
+            .collect();
         let next_start_after = if is_truncated {
             entries.last().map(|entry| entry.name().to_string())
         } else {
@@ -180,7 +235,14 @@ impl Store {
     ) -> Result<(Vec<ListUploadEntry>, bool)> {
         let lower = codec::object_key(bucket.id, prefix);
         let mut iter = self.0.meta.range(Cf::Uploads, &lower, prefix_end(&lower));
-        let mut skip_exact = None;
+        let mut walk = Walk {
+            bucket_id: bucket.id,
+            prefix,
+            delimiter,
+            max,
+            skip_row: None,
+            suffix_len: UPLOAD_ROW_SUFFIX,
+        };
         match (key_marker, upload_id_marker) {
             (Some(marker), _) if is_common_prefix(marker, prefix, delimiter) => {
                 if !seek_past(&mut iter, bucket.id, marker) {
@@ -190,7 +252,7 @@ impl Store {
             (Some(marker), Some(upload_id)) => {
                 let row_key = codec::upload_key(bucket.id, marker, upload_id);
                 iter.seek(&row_key);
-                skip_exact = Some(row_key);
+                walk.skip_row = Some(row_key);
             }
             (Some(marker), None) => {
                 // Rows of the marker key are `marker`, separator, upload id; any longer key
@@ -202,31 +264,14 @@ impl Store {
             (None, _) => iter.seek(&lower),
         }
 
-        let mut entries = Vec::new();
-        let mut is_truncated = false;
-        while let (Some(row_key), Some(value)) = (iter.key(), iter.value()) {
-            if skip_exact.as_deref() == Some(row_key) {
-                iter.next();
-                continue;
-            }
-            if entries.len() == max {
-                is_truncated = true;
-                break;
-            }
-            let upload: Upload = codec::decode("upload", value)?;
-            if let Some(rolled_up) = common_prefix(&upload.key, prefix, delimiter) {
-                let rolled_up = rolled_up.to_string();
-                let more = seek_past(&mut iter, bucket.id, &rolled_up);
-                entries.push(ListUploadEntry::CommonPrefix(rolled_up));
-                if !more {
-                    break;
-                }
-                continue;
-            }
-            entries.push(ListUploadEntry::Upload(upload));
-            iter.next();
-        }
-        iter.status()?;
+        let (walked, is_truncated) = walk.run(&mut iter, |value| codec::decode("upload", value))?;
+        let entries = walked
+            .into_iter()
+            .map(|entry| match entry {
+                Walked::Item(upload) => ListUploadEntry::Upload(upload),
+                Walked::CommonPrefix(prefix) => ListUploadEntry::CommonPrefix(prefix),
+            })
+            .collect();
         Ok((entries, is_truncated))
     }
 }

@@ -418,4 +418,49 @@ mod store_tests {
             StoreError::QuotaExceeded { requested: 1, .. }
         ));
     }
+
+    #[test]
+    fn concurrent_overwrites_keep_one_object() {
+        let t = open_store();
+        let (account_id, bucket) = t.account_and_bucket("acme");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..16u8)
+                .map(|index| {
+                    let (store, bucket) = (t.store.clone(), bucket.clone());
+                    let data = pattern(20 + usize::from(index), index);
+                    let reservation = store.reserve(&account_id, data.len() as u64).unwrap();
+                    tokio::spawn(async move {
+                        let mut writer = store.blob_writer(reservation);
+                        writer.write(bytes::Bytes::from(data)).await.unwrap();
+                        let blob = writer.finish().await.unwrap();
+                        tokio::task::spawn_blocking(move || {
+                            let meta = ObjectMeta::default();
+                            let condition = WriteCondition::default();
+                            store.put_object(&bucket, "k", blob, "\"e\"".into(), meta, &condition)
+                        })
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+        drop(runtime);
+        let record = t.store.head_object(&bucket, "k").unwrap().unwrap();
+        let usage = t.store.usage(&account_id).unwrap();
+        assert_eq!(usage.object_count, 1);
+        assert_eq!(usage.used_bytes, record.size);
+        assert_eq!(t.store.bucket_usage(&bucket).unwrap(), (record.size, 1));
+        assert_eq!(
+            t.chunk_files() as u64,
+            record.size.div_ceil(TEST_CHUNK_SIZE)
+        );
+    }
 }
