@@ -396,6 +396,7 @@ mod tests {
             .build()
             .unwrap();
         let each: u64 = 100 << 10;
+
         let outcomes = runtime.block_on(async {
             let tasks: Vec<_> = (0..32)
                 .map(|index| {
@@ -432,12 +433,14 @@ mod tests {
             outcomes
         });
         drop(runtime);
+
         let stored = outcomes.iter().filter(|outcome| outcome.is_ok()).count() as u64;
         let rejected = outcomes
             .iter()
             .filter(|outcome| matches!(outcome, Err(StoreError::QuotaExceeded { .. })))
             .count() as u64;
         let usage = t.store.usage(&account_id).unwrap();
+
         assert_eq!(stored + rejected, 32);
         assert_eq!(stored, usage.capacity_bytes / each);
         assert_eq!(usage.used_bytes, stored * each);

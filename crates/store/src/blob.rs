@@ -39,7 +39,7 @@ pub struct BlobWriter {
 impl Store {
     /// Starts a blob whose bytes count against `reservation`.
     ///
-    /// Writing more than the reservation holds grows it, which fails with `QuotaExceeded`
+    /// Writing more than the reservation covers grows it, which fails with `QuotaExceeded`
     /// when the account is full; a caller that does not know the size can reserve 0.
     pub fn blob_writer(&self, reservation: Reservation) -> BlobWriter {
         let config = &self.0.config;
@@ -156,7 +156,7 @@ impl BlobWriter {
 impl Drop for BlobWriter {
     fn drop(&mut self) {
         // NOTE: if the writer is dropped while a chunk file is still being created, the file
-        // can appear after this removal; start-up removes it as an orphan.
+        // can appear after this removal. Start-up then removes it as an orphan.
         if !self.finished {
             self.chunks.remove_blob_in_background(self.blob, self.files);
         }
@@ -190,7 +190,7 @@ impl Blob {
         matches!(self.segment, Segment::Inline(_))
     }
 
-    /// The data segments of a record holding this blob; none for an empty blob.
+    /// Returns the data segments of a record made of this blob, none for an empty blob.
     pub(crate) fn segments(&self) -> Vec<Segment> {
         if self.size() == 0 {
             Vec::new()
@@ -203,7 +203,7 @@ impl Blob {
         &self.segment
     }
 
-    /// The id and `blobs` row for a chunked blob owned by `owner`.
+    /// Returns the id and `blobs` row of a chunked blob owned by `owner`.
     pub(crate) fn record(&self, owner: BlobOwner) -> Option<(BlobId, BlobRecord)> {
         match &self.segment {
             Segment::Chunked {

@@ -36,7 +36,7 @@ fn owned_key(account_id: &str, name: &str) -> Vec<u8> {
 
 impl Store {
     /// Creates a bucket. Names are global: a taken name fails with `BucketAlreadyExists`,
-    /// naming the owner so the caller can answer `BucketAlreadyOwnedByYou`.
+    /// naming the owner so the caller can return `BucketAlreadyOwnedByYou`.
     pub fn create_bucket(&self, account_id: &str, name: &str, region: &str) -> Result<Bucket> {
         let inner = &self.0;
         let _admin = lock(&inner.admin);
@@ -104,7 +104,8 @@ impl Store {
         Ok(buckets)
     }
 
-    /// Deletes a bucket; `BucketNotEmpty` while it holds an object or an unfinished upload.
+    /// Deletes a bucket. Fails with `BucketNotEmpty` while it contains an object or an unfinished
+    /// upload.
     pub fn delete_bucket(&self, name: &str) -> Result<()> {
         let inner = &self.0;
         let _admin = lock(&inner.admin);
@@ -144,7 +145,7 @@ impl Store {
     }
 
     /// Fails with `NoSuchBucket` unless `bucket` still exists with the same id. Callers hold
-    /// `bucket_rows` shared, so the answer stays true until they commit.
+    /// `bucket_rows` shared, so the result stays true until they commit.
     pub(crate) fn check_bucket_live(&self, bucket: &Bucket) -> Result<()> {
         match self.bucket(&bucket.name)? {
             Some(current) if current.id == bucket.id => Ok(()),

@@ -45,7 +45,7 @@ pub(crate) fn decode<T: DeserializeOwned>(record_kind: &str, value: &[u8]) -> Re
 /// Key of an object row: the bucket id big-endian, then the object key bytes.
 ///
 /// The fixed-width id keeps each bucket's objects contiguous and in UTF-8 binary order, and a
-/// recreated bucket gets a new id, so it never sees rows left from its predecessor.
+/// recreated bucket gets a new id, so it never lists rows left from its predecessor.
 pub(crate) fn object_key(bucket_id: u64, key: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + key.len());
     out.extend_from_slice(&bucket_id.to_be_bytes());

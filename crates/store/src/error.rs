@@ -5,7 +5,7 @@ use std::io;
 /// Why a store operation failed.
 ///
 /// The variants that name an S3 condition map one to one onto the S3 error code of the same
-/// name; `Io`, `Db` and `Corrupt` are internal failures (HTTP 500).
+/// name. `Io`, `Db` and `Corrupt` are internal failures (HTTP 500).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// No account has the given id.
@@ -38,7 +38,7 @@ pub enum StoreError {
         /// The account that owns the existing bucket.
         owner_account_id: String,
     },
-    /// The bucket still holds objects or unfinished multipart uploads.
+    /// The bucket still contains objects or unfinished multipart uploads.
     #[error("the bucket is not empty")]
     BucketNotEmpty,
     /// The object does not exist.

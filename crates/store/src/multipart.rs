@@ -188,8 +188,8 @@ impl Store {
     /// overwritten object, and removes the upload.
     ///
     /// If the upload is gone but the current object was made by it, returns that object
-    /// without calling `finish`, so a repeated Complete gets the same response; otherwise
-    /// `NoSuchUpload`. The caller rejects an empty part list (MalformedXML).
+    /// without calling `finish`, so a repeated Complete gets the same response. Otherwise a
+    /// missing upload fails with `NoSuchUpload`. The caller rejects an empty part list (MalformedXML).
     pub fn complete_multipart_upload_with(
         &self,
         bucket: &Bucket,

@@ -68,6 +68,8 @@ pub(crate) fn take_census(meta: &Meta, chunks: &ChunkFiles) -> Result<ChunkCensu
 ///
 /// Runs only at start-up, before any writer exists: a blob being written has files but no
 /// record yet, so running this alongside writers would delete live data.
+// NOTE: this lists every chunk file, so start-up time grows with the number of stored chunks;
+// a journal of in-flight blobs would bound it if that becomes too slow.
 pub(crate) fn remove_orphans(meta: &Meta, chunks: &ChunkFiles) -> Result<usize> {
     let census = take_census(meta, chunks)?;
     let mut removed = 0;
