@@ -20,10 +20,10 @@ const BUCKET: &str = "crash";
 const WRITERS: usize = 6;
 const KEYS_PER_WRITER: usize = 4;
 /// Upper bound of operations per writer and round; the kill comes long before it.
-const OPS_PER_WRITER: usize = 80;
+const OPS_PER_WRITER: usize = 120;
 /// Acknowledged operations per round before the kill.
-const KILL_AFTER_ACKS: usize = 90;
-const ROUNDS: u64 = 2;
+const KILL_AFTER_ACKS: usize = 150;
+const ROUNDS: u64 = 4;
 /// Object sizes around the inline limit and the chunk size set in [`options`].
 const SIZES: [usize; 7] = [0, 1, 3_000, 4_097, 70_000, 600_000, 1_900_000];
 
@@ -184,6 +184,15 @@ async fn write_and_kill(server: &mut Server, histories: &Histories, round: u64) 
     for writer in writers {
         writer.await.expect("writer task");
     }
+    let map = histories.lock().expect("histories");
+    let in_flight = map
+        .values()
+        .filter(|history| history.in_flight.is_some())
+        .count();
+    drop(map);
+    println!(
+        "round {round}: killed after {acknowledged} acknowledged writes, {in_flight} in flight"
+    );
     let unexpected = progress.unexpected.lock().expect("unexpected");
     assert!(
         unexpected.is_empty(),

@@ -367,6 +367,12 @@ impl RawRequest<'_> {
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
+        // hyper sends no Content-Length for an empty body, but S3 clients send
+        // `Content-Length: 0` on an empty PUT or POST, and S3 rejects such a request without one.
+        let sends_empty_body = matches!(self.method, Method::PUT | Method::POST);
+        if matches!(self.transfer, Transfer::Sized) && (sends_empty_body || !self.body.is_empty()) {
+            request = request.header("content-length", self.body.len());
+        }
         let body = match self.transfer {
             Transfer::Sized => Full::new(self.body.clone()).boxed(),
             Transfer::Chunked => {

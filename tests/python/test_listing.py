@@ -1,6 +1,7 @@
 """Listings through boto3: paginators, delimiters, url encoding and the versions listing."""
 
 import unittest
+import urllib.parse
 
 import s3_env
 
@@ -34,22 +35,30 @@ class ListingTests(unittest.TestCase):
         pages = list(paginator.paginate(Bucket=BUCKET, PaginationConfig={"PageSize": 1}))
         self.assertEqual(self.keys_of(pages), EXPECTED)
 
-    def test_v2_url_encoding(self):
-        # boto3 requests encoding-type=url by default and decodes the keys itself.
-        response = self.s3.list_objects_v2(Bucket=BUCKET, EncodingType="url")
+    def test_v2_implicit_url_encoding(self):
+        # Without EncodingType, boto3 requests encoding-type=url itself and decodes the keys.
+        response = self.s3.list_objects_v2(Bucket=BUCKET)
         self.assertEqual([item["Key"] for item in response["Contents"]], EXPECTED)
+
+    def test_v2_explicit_url_encoding(self):
+        # With EncodingType given, boto3 returns the keys as the server encoded them.
+        response = self.s3.list_objects_v2(Bucket=BUCKET, EncodingType="url")
+        encoded = [item["Key"] for item in response["Contents"]]
+        for key in encoded:
+            self.assertRegex(key, r"^[A-Za-z0-9\-._~/%+]*$", "unencoded character in a key")
+        self.assertEqual([urllib.parse.unquote_plus(key) for key in encoded], EXPECTED)
 
     def test_v1_url_encoding_with_delimiter(self):
         response = self.s3.list_objects(Bucket=BUCKET, EncodingType="url", Delimiter="/")
         prefixes = [prefix["Prefix"] for prefix in response.get("CommonPrefixes", [])]
         self.assertEqual(prefixes, ["a/"])
-        keys = [item["Key"] for item in response["Contents"]]
+        keys = [urllib.parse.unquote_plus(item["Key"]) for item in response["Contents"]]
         self.assertEqual(keys, [key for key in EXPECTED if "/" not in key])
 
     def test_v2_prefix_and_delimiter(self):
         response = self.s3.list_objects_v2(Bucket=BUCKET, Prefix="a/", Delimiter="/")
         prefixes = [prefix["Prefix"] for prefix in response.get("CommonPrefixes", [])]
-        self.assertEqual(prefixes, ["a//", "a/../"])
+        self.assertEqual(prefixes, ["a/../", "a//"])
         self.assertEqual([item["Key"] for item in response["Contents"]], ["a/b"])
 
     def test_v2_max_keys_zero(self):

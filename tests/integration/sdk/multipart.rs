@@ -12,13 +12,13 @@ async fn multipart_upload() {
     let server = Server::start();
     let s3 = client(&server);
     s3.create_bucket()
-        .bucket("mp")
+        .bucket("multipart")
         .send()
         .await
         .expect("CreateBucket");
     let create = s3
         .create_multipart_upload()
-        .bucket("mp")
+        .bucket("multipart")
         .key("big")
         .content_type("video/x-test");
     let upload = create.send().await.expect("CreateMultipartUpload");
@@ -35,7 +35,7 @@ async fn multipart_upload() {
         let number = i32::try_from(index + 1).expect("part number");
         let output = s3
             .upload_part()
-            .bucket("mp")
+            .bucket("multipart")
             .key("big")
             .upload_id(upload_id)
             .part_number(number)
@@ -58,7 +58,7 @@ async fn multipart_upload() {
         .build();
     let output = s3
         .complete_multipart_upload()
-        .bucket("mp")
+        .bucket("multipart")
         .key("big")
         .upload_id(upload_id)
         .multipart_upload(completion)
@@ -69,10 +69,10 @@ async fn multipart_upload() {
     assert_eq!(output.e_tag(), Some(expected_etag.as_str()));
 
     let whole: Vec<u8> = parts.concat();
-    assert_eq!(read_all(&s3, "mp", "big").await, whole);
+    assert_eq!(read_all(&s3, "multipart", "big").await, whole);
     let head = s3
         .head_object()
-        .bucket("mp")
+        .bucket("multipart")
         .key("big")
         .send()
         .await
@@ -86,13 +86,13 @@ async fn multipart_abort() {
     let server = Server::start();
     let s3 = client(&server);
     s3.create_bucket()
-        .bucket("ab")
+        .bucket("aborted")
         .send()
         .await
         .expect("CreateBucket");
     let upload = s3
         .create_multipart_upload()
-        .bucket("ab")
+        .bucket("aborted")
         .key("k")
         .send()
         .await;
@@ -101,7 +101,7 @@ async fn multipart_abort() {
     let body = ByteStream::from(pattern(1000, 9));
     let part = s3
         .upload_part()
-        .bucket("ab")
+        .bucket("aborted")
         .key("k")
         .upload_id(upload_id)
         .part_number(1)
@@ -109,17 +109,17 @@ async fn multipart_abort() {
     part.send().await.expect("UploadPart");
     let abort = s3
         .abort_multipart_upload()
-        .bucket("ab")
+        .bucket("aborted")
         .key("k")
         .upload_id(upload_id);
     abort.send().await.expect("AbortMultipartUpload");
 
-    let get = s3.get_object().bucket("ab").key("k").send().await;
+    let get = s3.get_object().bucket("aborted").key("k").send().await;
     assert_eq!(error_code(get), "NoSuchKey");
     let body = ByteStream::from(pattern(10, 1));
     let late = s3
         .upload_part()
-        .bucket("ab")
+        .bucket("aborted")
         .key("k")
         .upload_id(upload_id)
         .part_number(2)
@@ -127,7 +127,7 @@ async fn multipart_abort() {
     assert_eq!(error_code(late.send().await), "NoSuchUpload");
     // The bucket must be empty again: an aborted upload leaves nothing behind.
     s3.delete_bucket()
-        .bucket("ab")
+        .bucket("aborted")
         .send()
         .await
         .expect("DeleteBucket after abort");

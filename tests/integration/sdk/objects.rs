@@ -201,7 +201,7 @@ async fn overwrite_replaces_content() {
     let server = Server::start();
     let s3 = client(&server);
     s3.create_bucket()
-        .bucket("ow")
+        .bucket("overwrite")
         .send()
         .await
         .expect("CreateBucket");
@@ -209,14 +209,14 @@ async fn overwrite_replaces_content() {
         let data = pattern(len, seed);
         let body = ByteStream::from(data.clone());
         s3.put_object()
-            .bucket("ow")
+            .bucket("overwrite")
             .key("k")
             .body(body)
             .send()
             .await
             .expect("PutObject");
         assert_eq!(
-            read_all(&s3, "ow", "k").await,
+            read_all(&s3, "overwrite", "k").await,
             data,
             "content after write of {len} bytes"
         );
