@@ -1,5 +1,6 @@
 //! Object operations: PutObject, GetObject, HeadObject, DeleteObject and DeleteObjects.
 
+use futures::StreamExt;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use oss_proto::conditional::ReadCondition;
 use oss_proto::range::ByteRange;
@@ -9,7 +10,7 @@ use oss_store::{ObjectMeta, ObjectRecord, StoredChecksum, WriteCondition};
 
 use super::{Call, HandlerResult, read_small_body};
 use crate::auth::Payload;
-use crate::body::{self, RequestBody};
+use crate::body::{self, RequestBody, ResponseBody};
 use crate::error;
 use crate::ingest::{self, BodySpec};
 
@@ -70,8 +71,27 @@ pub(crate) async fn head_object(call: &Call<'_>) -> HandlerResult {
     read_object(call, false).await
 }
 
-/// GetObject and HeadObject: conditions, then range or part, then headers and body.
+/// Attempts at reading an object that keeps being replaced under the reader.
+const READ_ATTEMPTS: usize = 3;
+
+/// GetObject and HeadObject. An overwrite can replace the object between the metadata read
+/// and the data read; the reader then fails before any byte is sent, and the read starts over.
 async fn read_object(call: &Call<'_>, with_body: bool) -> HandlerResult {
+    for _ in 0..READ_ATTEMPTS {
+        if let Some(response) = try_read_object(call, with_body).await? {
+            return Ok(response);
+        }
+    }
+    Err(S3Error::new(S3ErrorCode::ServiceUnavailable)
+        .with_message("The object was replaced repeatedly while it was being read; retry."))
+}
+
+/// Conditions, then range or part, then headers and body. Returns None if the object was
+/// replaced before its data could be opened.
+async fn try_read_object(
+    call: &Call<'_>,
+    with_body: bool,
+) -> Result<Option<Response<ResponseBody>>, S3Error> {
     let context = call.context;
     let record = head(call).await?;
 
@@ -89,7 +109,7 @@ async fn read_object(call: &Call<'_>, with_body: bool) -> HandlerResult {
                 header::LAST_MODIFIED,
                 &oss_proto::headers::format_http_date(record.last_modified),
             );
-            return Ok(response);
+            return Ok(Some(response));
         }
         ReadCondition::PreconditionFailed => {
             return Err(S3Error::new(S3ErrorCode::PreconditionFailed)
@@ -134,9 +154,17 @@ async fn read_object(call: &Call<'_>, with_body: bool) -> HandlerResult {
     }
 
     if with_body && length > 0 {
-        *response.body_mut() = body::stream(call.store.read_object(&record, start, end));
+        let mut reader = Box::pin(call.store.read_object(&record, start, end));
+        let first = match reader.next().await {
+            Some(Ok(data)) => data,
+            Some(Err(error)) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Some(Err(error)) => return Err(S3Error::internal(error)),
+            None => bytes::Bytes::new(),
+        };
+        *response.body_mut() =
+            body::stream(futures::stream::once(async { Ok(first) }).chain(reader));
     }
-    Ok(response)
+    Ok(Some(response))
 }
 
 async fn head(call: &Call<'_>) -> Result<ObjectRecord, S3Error> {
