@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body_util::BodyExt;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::connect::HttpInfo;
-use hyper_util::rt::TokioExecutor;
+use hyper::body::Incoming;
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
 use oss_sigv4::{RequestParts, SigningParams, sign_request};
 use time::OffsetDateTime;
+use tokio::net::TcpStream;
 
 use crate::body::{Pattern, PatternBody};
 use crate::credentials::Credentials;
@@ -87,7 +87,7 @@ pub struct Reply {
     /// The start of the body of an unsuccessful response, for its S3 error code.
     pub error_body: String,
     /// The local address of the connection used, which identifies the connection.
-    pub local_addr: Option<SocketAddr>,
+    pub local_addr: SocketAddr,
 }
 
 impl Reply {
@@ -107,87 +107,120 @@ impl Reply {
     }
 }
 
-/// An S3 client that keeps at most one idle connection, so that one worker uses one
-/// connection for all its requests.
-#[derive(Debug, Clone)]
+/// An open HTTP/1.1 connection and its local address.
+struct Connection {
+    sender: SendRequest<PatternBody>,
+    local_addr: SocketAddr,
+}
+
+/// An S3 client with a single keep-alive connection, so that one worker sends all its
+/// requests over one connection.
+///
+/// It drives hyper's connection-level HTTP/1 API rather than a pooled client, because a pool
+/// hands a connection back only after a spawned task sees it idle. A request sent straight
+/// after the previous response can lose that race and open a new connection, and did so for
+/// about one GET in ten on loopback with hyper-util 0.1's legacy client.
 pub struct S3Client {
-    http: Client<HttpConnector, PatternBody>,
     target: Arc<Target>,
     pattern: Pattern,
+    tcp_nodelay: bool,
+    connection: Option<Connection>,
 }
 
 impl S3Client {
-    /// Creates a client. `tcp_nodelay` sets TCP_NODELAY on its connection.
+    /// Creates a client that connects on its first request. `tcp_nodelay` sets TCP_NODELAY.
     pub fn new(target: Arc<Target>, pattern: Pattern, tcp_nodelay: bool) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(tcp_nodelay);
-        let http = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(1)
-            .build(connector);
         Self {
-            http,
             target,
             pattern,
+            tcp_nodelay,
+            connection: None,
         }
+    }
+
+    /// Drops the connection, so that the next request opens a new one. Call it after a
+    /// request was abandoned midway, such as on a timeout, because the connection may still
+    /// be busy with it.
+    pub fn disconnect(&mut self) {
+        self.connection = None;
     }
 
     /// Sends CreateBucket without a location constraint, so the bucket gets the region of
     /// the account.
-    pub async fn create_bucket(&self, bucket: &str) -> anyhow::Result<Reply> {
+    pub async fn create_bucket(&mut self, bucket: &str) -> anyhow::Result<Reply> {
         self.send(Method::PUT, &format!("/{bucket}"), 0).await
     }
 
     /// Sends HeadBucket.
-    pub async fn head_bucket(&self, bucket: &str) -> anyhow::Result<Reply> {
+    pub async fn head_bucket(&mut self, bucket: &str) -> anyhow::Result<Reply> {
         self.send(Method::HEAD, &format!("/{bucket}"), 0).await
     }
 
     /// Sends HeadObject.
-    pub async fn head_object(&self, bucket: &str, key: &str) -> anyhow::Result<Reply> {
+    pub async fn head_object(&mut self, bucket: &str, key: &str) -> anyhow::Result<Reply> {
         self.send(Method::HEAD, &format!("/{bucket}/{key}"), 0)
             .await
     }
 
     /// Sends PutObject with a generated body of `len` bytes.
-    pub async fn put_object(&self, bucket: &str, key: &str, len: u64) -> anyhow::Result<Reply> {
+    pub async fn put_object(&mut self, bucket: &str, key: &str, len: u64) -> anyhow::Result<Reply> {
         self.send(Method::PUT, &format!("/{bucket}/{key}"), len)
             .await
     }
 
     /// Sends GetObject and counts the body as it streams in.
-    pub async fn get_object(&self, bucket: &str, key: &str) -> anyhow::Result<Reply> {
+    pub async fn get_object(&mut self, bucket: &str, key: &str) -> anyhow::Result<Reply> {
         self.send(Method::GET, &format!("/{bucket}/{key}"), 0).await
     }
 
     /// Signs and sends one request, then reads the whole response body.
     ///
-    /// `path` must already be in its percent-encoded wire form.
-    async fn send(&self, method: Method, path: &str, body_len: u64) -> anyhow::Result<Reply> {
+    /// `path` must already be in its percent-encoded wire form. After a failure the
+    /// connection is dropped, and the next request opens a new one.
+    async fn send(&mut self, method: Method, path: &str, body_len: u64) -> anyhow::Result<Reply> {
         let request = self.signed_request(method, path, body_len)?;
-        let response = self.http.request(request).await.context("request failed")?;
-        let local_addr = response
-            .extensions()
-            .get::<HttpInfo>()
-            .map(HttpInfo::local_addr);
-        let (parts, mut body) = response.into_parts();
-        let keep_error = !parts.status.is_success();
-        let (mut received, mut error_body) = (0u64, Vec::new());
-        while let Some(frame) = body.frame().await {
-            let frame = frame.context("failed to read the response body")?;
-            if let Some(data) = frame.data_ref() {
-                received += data.len() as u64;
-                if keep_error && error_body.len() < ERROR_BODY_LIMIT {
-                    keep_prefix(&mut error_body, data);
-                }
-            }
+        let connection = self.ready_connection().await?;
+        let local_addr = connection.local_addr;
+        let result = async {
+            let response = connection.sender.send_request(request).await?;
+            read_reply(response, local_addr).await
         }
-        Ok(Reply {
-            status: parts.status,
-            headers: parts.headers,
-            body_len: received,
-            error_body: String::from_utf8_lossy(&error_body).into_owned(),
-            local_addr,
-        })
+        .await;
+        if result.is_err() {
+            self.connection = None;
+        }
+        result
+    }
+
+    /// Returns the open connection once it can take a request, first opening one if there is
+    /// none or the server has closed it.
+    async fn ready_connection(&mut self) -> anyhow::Result<&mut Connection> {
+        if let Some(connection) = &mut self.connection
+            && connection.sender.ready().await.is_err()
+        {
+            self.connection = None;
+        }
+        if self.connection.is_none() {
+            self.connection = Some(self.connect().await?);
+        }
+        Ok(self
+            .connection
+            .as_mut()
+            .expect("a connection was just stored"))
+    }
+
+    async fn connect(&self) -> anyhow::Result<Connection> {
+        let authority = self.target.endpoint.authority();
+        let stream = TcpStream::connect(authority)
+            .await
+            .with_context(|| format!("failed to connect to {authority}"))?;
+        stream.set_nodelay(self.tcp_nodelay)?;
+        let local_addr = stream.local_addr()?;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
+        // The connection task ends when the server closes the connection or the sender is
+        // dropped, so it needs no handle.
+        tokio::spawn(connection);
+        Ok(Connection { sender, local_addr })
     }
 
     fn signed_request(
@@ -226,7 +259,8 @@ impl S3Client {
         if method == Method::PUT {
             headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body_len));
         }
-        let uri = format!("http://{}{path}", target.endpoint.authority());
+        // Over a connection of our own, the request target is the path alone (origin form).
+        let uri = path;
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
@@ -234,6 +268,29 @@ impl S3Client {
         *request.headers_mut() = headers;
         Ok(request)
     }
+}
+
+/// Reads a response to its end, counting the body and keeping the start of an error body.
+async fn read_reply(response: Response<Incoming>, local_addr: SocketAddr) -> anyhow::Result<Reply> {
+    let (parts, mut body) = response.into_parts();
+    let keep_error = !parts.status.is_success();
+    let (mut received, mut error_body) = (0u64, Vec::new());
+    while let Some(frame) = body.frame().await {
+        let frame = frame.context("failed to read the response body")?;
+        if let Some(data) = frame.data_ref() {
+            received += data.len() as u64;
+            if keep_error && error_body.len() < ERROR_BODY_LIMIT {
+                keep_prefix(&mut error_body, data);
+            }
+        }
+    }
+    Ok(Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body_len: received,
+        error_body: String::from_utf8_lossy(&error_body).into_owned(),
+        local_addr,
+    })
 }
 
 /// Appends the start of `data` to `prefix`, up to [`ERROR_BODY_LIMIT`] bytes in all.

@@ -80,25 +80,25 @@ pub async fn run(plan: Plan, target: Target) -> anyhow::Result<Report> {
     let plan = Arc::new(plan);
     let target = Arc::new(target);
     let pattern = Pattern::new();
-    let clients: Vec<S3Client> = (0..plan.concurrency)
+    let mut clients: Vec<S3Client> = (0..plan.concurrency)
         .map(|_| S3Client::new(target.clone(), pattern.clone(), plan.tcp_nodelay))
         .collect();
 
-    ensure_bucket(&clients[0], &plan.bucket).await?;
+    ensure_bucket(&mut clients[0], &plan.bucket).await?;
     // Each worker opens its connection before the clock starts, so that the timed requests
     // run on connections that are already established.
-    for_each_worker(&plan, &clients, warm_up).await?;
+    clients = for_each_worker(&plan, clients, warm_up).await?;
     if plan.mix != Mix::Put {
-        for_each_worker(&plan, &clients, populate).await?;
+        clients = for_each_worker(&plan, clients, populate).await?;
     }
 
     let counter = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let deadline = plan.duration.map(|duration| start + duration);
     let mut workers = JoinSet::new();
-    for client in clients {
+    for mut client in clients {
         let (plan, counter) = (plan.clone(), counter.clone());
-        workers.spawn(async move { timed_worker(&plan, &client, &counter, deadline).await });
+        workers.spawn(async move { timed_worker(&plan, &mut client, &counter, deadline).await });
     }
     let mut total = WorkerStats::default();
     while let Some(stats) = workers.join_next().await {
@@ -108,7 +108,7 @@ pub async fn run(plan: Plan, target: Target) -> anyhow::Result<Report> {
 }
 
 /// Creates the bucket, accepting one that the caller already owns.
-async fn ensure_bucket(client: &S3Client, bucket: &str) -> anyhow::Result<()> {
+async fn ensure_bucket(client: &mut S3Client, bucket: &str) -> anyhow::Result<()> {
     let reply = client.create_bucket(bucket).await?;
     let already_owned = reply.status == StatusCode::CONFLICT
         && reply.error_body.contains("BucketAlreadyOwnedByYou");
@@ -118,38 +118,48 @@ async fn ensure_bucket(client: &S3Client, bucket: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `step` once per worker, concurrently, and fails if any run fails.
+/// Runs `step` once per worker, concurrently, and returns the clients in no particular
+/// order. Fails if any step fails.
 async fn for_each_worker<F, Fut>(
     plan: &Arc<Plan>,
-    clients: &[S3Client],
+    clients: Vec<S3Client>,
     step: F,
-) -> anyhow::Result<()>
+) -> anyhow::Result<Vec<S3Client>>
 where
     F: Fn(Arc<Plan>, S3Client, usize) -> Fut,
-    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    Fut: Future<Output = anyhow::Result<S3Client>> + Send + 'static,
 {
     let mut tasks = JoinSet::new();
-    for (worker, client) in clients.iter().enumerate() {
-        tasks.spawn(step(plan.clone(), client.clone(), worker));
+    for (worker, client) in clients.into_iter().enumerate() {
+        tasks.spawn(step(plan.clone(), client, worker));
     }
+    let mut clients = Vec::with_capacity(tasks.len());
     while let Some(result) = tasks.join_next().await {
-        result.context("a worker panicked")??;
+        clients.push(result.context("a worker panicked")??);
     }
-    Ok(())
+    Ok(clients)
 }
 
-async fn warm_up(plan: Arc<Plan>, client: S3Client, _worker: usize) -> anyhow::Result<()> {
+async fn warm_up(
+    plan: Arc<Plan>,
+    mut client: S3Client,
+    _worker: usize,
+) -> anyhow::Result<S3Client> {
     let reply = client.head_bucket(&plan.bucket).await?;
     if !reply.status.is_success() {
         bail!("HeadBucket {} failed: {}", plan.bucket, reply.describe());
     }
-    Ok(())
+    Ok(client)
 }
 
 /// Writes this worker's share of the keys that are missing or of another size.
-async fn populate(plan: Arc<Plan>, client: S3Client, worker: usize) -> anyhow::Result<()> {
-    let stride = plan.concurrency as u64;
-    for index in (worker as u64..plan.keys).step_by(stride as usize) {
+async fn populate(
+    plan: Arc<Plan>,
+    mut client: S3Client,
+    worker: usize,
+) -> anyhow::Result<S3Client> {
+    let stride = plan.concurrency;
+    for index in (worker as u64..plan.keys).step_by(stride) {
         let key = plan.key(index);
         let head = client.head_object(&plan.bucket, &key).await?;
         if head.status.is_success() && head.content_length() == Some(plan.size) {
@@ -157,19 +167,17 @@ async fn populate(plan: Arc<Plan>, client: S3Client, worker: usize) -> anyhow::R
         }
         let reply = client.put_object(&plan.bucket, &key, plan.size).await?;
         if !reply.status.is_success() {
-            bail!(
-                "PutObject {key} failed while writing the keys to read: {}",
-                reply.describe()
-            );
+            let reason = reply.describe();
+            bail!("PutObject {key} failed while writing the keys to read: {reason}");
         }
     }
-    Ok(())
+    Ok(client)
 }
 
 /// Sends requests until the plan's request count or deadline is reached.
 async fn timed_worker(
     plan: &Plan,
-    client: &S3Client,
+    client: &mut S3Client,
     counter: &AtomicU64,
     deadline: Option<Instant>,
 ) -> WorkerStats {
@@ -191,12 +199,15 @@ async fn timed_worker(
         let outcome = match result {
             Ok(Ok(reply)) => check_reply(plan, op, &reply).map(|bytes| (bytes, reply.local_addr)),
             Ok(Err(error)) => Err(format!("{error:#}")),
-            Err(_) => Err(format!("timed out after {:?}", plan.timeout)),
+            Err(_) => {
+                client.disconnect();
+                Err(format!("timed out after {:?}", plan.timeout))
+            }
         };
         match outcome {
             Ok((bytes, local_addr)) => {
                 stats.op_mut(op).record_success(latency, bytes);
-                stats.connections.extend(local_addr);
+                stats.connections.insert(local_addr);
             }
             Err(message) => stats
                 .op_mut(op)
@@ -206,7 +217,7 @@ async fn timed_worker(
     stats
 }
 
-async fn send(plan: &Plan, client: &S3Client, op: OpKind, key: &str) -> anyhow::Result<Reply> {
+async fn send(plan: &Plan, client: &mut S3Client, op: OpKind, key: &str) -> anyhow::Result<Reply> {
     match op {
         OpKind::Put => client.put_object(&plan.bucket, key, plan.size).await,
         OpKind::Get => client.get_object(&plan.bucket, key).await,
@@ -397,6 +408,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn get_run_keeps_one_connection_per_worker() {
+        let (addr, seen) = start_server().await;
+        let report = run(plan(Mix::Get, 100, 4, 400, 10), target(addr))
+            .await
+            .unwrap();
+        assert_eq!(report.ops[0].requests, 400);
+        assert_eq!(report.connections, 4);
+        assert_eq!(seen.lock().unwrap().peers.len(), 4);
+    }
+
+    #[tokio::test]
     async fn get_run_populates_keys() {
         let (addr, seen) = start_server().await;
         let report = run(plan(Mix::Get, 1000, 2, 10, 3), target(addr))
@@ -419,8 +441,8 @@ mod tests {
         // Remove the object behind the tool's back, so that the next GET gets a 404.
         seen.lock().unwrap().objects.clear();
         let get_only = plan(Mix::Get, 10, 1, 1, 1);
-        let client = S3Client::new(Arc::new(target(addr)), Pattern::new(), true);
-        let stats = timed_worker(&get_only, &client, &AtomicU64::new(0), None).await;
+        let mut client = S3Client::new(Arc::new(target(addr)), Pattern::new(), true);
+        let stats = timed_worker(&get_only, &mut client, &AtomicU64::new(0), None).await;
         assert_eq!(stats.get.errors(), 1);
         let summary = stats.get.summarize(OpKind::Get, Duration::from_secs(1));
         assert!(
