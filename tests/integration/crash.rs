@@ -122,15 +122,15 @@ async fn write_keys(
                 .push(format!("{key}: {response:?}"));
             return;
         }
-        if let Some((_, etag)) = &next {
-            if response.header("etag") != Some(etag.as_str()) {
-                let message = format!("{key}: ETag {:?}, expected {etag}", response.header("etag"));
-                progress
-                    .unexpected
-                    .lock()
-                    .expect("unexpected")
-                    .push(message);
-            }
+        if let Some((_, etag)) = &next
+            && response.header("etag") != Some(etag.as_str())
+        {
+            let message = format!("{key}: ETag {:?}, expected {etag}", response.header("etag"));
+            progress
+                .unexpected
+                .lock()
+                .expect("unexpected")
+                .push(message);
         }
         {
             let mut map = histories.lock().expect("histories");

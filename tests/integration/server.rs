@@ -162,37 +162,37 @@ impl Server {
             .expect("run oss fsck")
     }
 
-    /// `http://127.0.0.1:PORT` of the S3 endpoint.
+    /// Returns the S3 endpoint's URL, `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.s3_addr)
     }
 
-    /// Address of the admin endpoint.
+    /// Returns the address of the admin endpoint.
     pub fn admin_addr(&self) -> SocketAddr {
         self.admin_addr
     }
 
-    /// Credentials of the `default` account.
+    /// Returns the credentials of the `default` account.
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
     }
 
-    /// The temporary directory; tests may keep their own files here.
+    /// Returns the temporary directory, where tests may keep their own files.
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
 
-    /// The server's data directory.
+    /// Returns the server's data directory.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
-    /// Path of the server's credentials file, usable as `AWS_SHARED_CREDENTIALS_FILE`.
+    /// Returns the server's credentials file, usable as `AWS_SHARED_CREDENTIALS_FILE`.
     pub fn credentials_path(&self) -> PathBuf {
         self.data_dir().join("credentials")
     }
 
-    /// The whole server log so far.
+    /// Returns the whole server log so far.
     pub fn log(&self) -> String {
         fs::read_to_string(log_path(self.dir.path())).unwrap_or_default()
     }
@@ -449,7 +449,7 @@ mod tests {
 
     #[test]
     fn env_overrides_config_file() {
-        // The file says port 0; a port chosen here and given through the environment must win.
+        // The config file sets port 0, and a port given through the environment must win.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind probe port");
         let port = listener.local_addr().expect("probe addr").port();
         drop(listener);
