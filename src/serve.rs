@@ -11,7 +11,7 @@ use hyper::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use oss_s3::{S3Config, S3Service};
 use oss_store::{Sealer, Store, StoreConfig};
@@ -25,13 +25,16 @@ use crate::{admin, first_start, server_key, tls};
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Minimum part size of multipart uploads, as in AWS: every part but the last.
 const MIN_PART_SIZE: u64 = 5 << 20;
+/// How long a client may take to send a request's headers, so that idle or trickling
+/// connections cannot pile up.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a client may take to complete the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The storage engine settings derived from the server configuration, with the server key
 /// loaded (and created on first start).
 pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
-    let key = server_key::load_or_create(&config.security.key_file)?;
+    let key = server_key::load_or_create(&config.security.key_file, &config.storage.data_dir)?;
     Ok(StoreConfig {
         data_dir: config.storage.data_dir.clone(),
         chunk_size: config.storage.chunk_size.0,
@@ -69,6 +72,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         )?),
     };
     let s3_scheme = if tls.is_some() { "https" } else { "http" };
+    let shutdown = shutdown_signal()?;
     let s3_listener = bind(config.s3.listen, "S3").await?;
     let admin_listener = bind(config.admin.listen, "admin").await?;
 
@@ -89,7 +93,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     );
 
     let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = s3_listener.accept() => {
@@ -157,7 +161,10 @@ fn serve_connection<S, F, B>(
     }
     let watcher = graceful.watcher();
     tokio::spawn(async move {
-        let builder = http1::Builder::new();
+        let mut builder = http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT);
         let result =
             match tls {
                 None => {
@@ -191,12 +198,17 @@ fn serve_connection<S, F, B>(
     });
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing a SIGTERM handler cannot fail on Unix");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("received SIGINT"),
-        _ = terminate.recv() => tracing::info!("received SIGTERM"),
-    }
+/// Installs the SIGINT and SIGTERM handlers at once and returns a future that completes on
+/// either. The handlers must exist before the endpoints are announced, because a supervisor
+/// may signal as soon as it sees the listening lines.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("failed to handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("failed to handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("received SIGINT"),
+            _ = terminate.recv() => tracing::info!("received SIGTERM"),
+        }
+    })
 }

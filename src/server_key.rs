@@ -7,14 +7,24 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-/// Loads the server key, creating the file with mode 0600 if it does not exist.
-pub(crate) fn load_or_create(path: &Path) -> anyhow::Result<[u8; 32]> {
+/// Loads the server key. A missing file is created (mode 0600) only while `data_dir` holds no
+/// metadata yet: existing secrets were sealed with the lost key and a new one cannot open them.
+pub(crate) fn load_or_create(path: &Path, data_dir: &Path) -> anyhow::Result<[u8; 32]> {
     match fs::read_to_string(path) {
         Ok(text) => {
             warn_if_readable_by_others(path);
             parse(&text).with_context(|| format!("invalid server key file {}", path.display()))
         }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => create(path),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if data_dir.join("meta").exists() {
+                bail!(
+                    "server key file {} not found, but {} already holds data sealed with a                      server key; restore the key file or set security.key_file to its path",
+                    path.display(),
+                    data_dir.display()
+                );
+            }
+            create(path)
+        }
         Err(error) => {
             Err(error).with_context(|| format!("failed to read server key file {}", path.display()))
         }
@@ -74,8 +84,9 @@ mod tests {
     fn created_once_then_loaded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys/oss.key");
-        let first = load_or_create(&path).unwrap();
-        let second = load_or_create(&path).unwrap();
+        let data_dir = dir.path().join("data");
+        let first = load_or_create(&path, &data_dir).unwrap();
+        let second = load_or_create(&path, &data_dir).unwrap();
         assert_eq!(first, second);
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
@@ -86,7 +97,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("oss.key");
         fs::write(&path, "abcd\n").unwrap();
-        let error = load_or_create(&path).unwrap_err();
+        let error = load_or_create(&path, dir.path()).unwrap_err();
         assert!(format!("{error:#}").contains("32 bytes"), "{error:#}");
+    }
+
+    #[test]
+    fn missing_key_with_data_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("data");
+        fs::create_dir_all(data_dir.join("meta")).unwrap();
+        let path = dir.path().join("oss.key");
+        let error = load_or_create(&path, &data_dir).unwrap_err();
+        assert!(format!("{error:#}").contains("restore the key file"), "{error:#}");
+        assert!(!path.exists());
     }
 }

@@ -118,6 +118,7 @@ async fn authenticate_header(
     let parts = request_parts(context);
     let signing = oss_sigv4::verify_header(&parts, auth, &secret, &declared, now)
         .map_err(|e| signature_error(e, &auth.scope.access_key_id))?;
+    reject_unsigned_amz_headers(context, &auth.signed_headers)?;
 
     let payload = match payload_hash {
         PayloadHash::Unsigned => Payload::Unsigned,
@@ -163,6 +164,7 @@ async fn authenticate_presigned(
     let parts = request_parts(context);
     oss_sigv4::verify_presigned(&parts, auth, &secret, now)
         .map_err(|e| signature_error(e, &auth.scope.access_key_id))?;
+    reject_unsigned_amz_headers(context, &auth.signed_headers)?;
 
     // A presigned request may still declare a body digest; honour it if it does.
     let payload = match context
@@ -203,6 +205,27 @@ async fn lookup_key(
         _ => Err(S3Error::new(S3ErrorCode::InvalidAccessKeyId)
             .with_element("AWSAccessKeyId", access_key_id.to_owned())),
     }
+}
+
+/// Rejects `x-amz-*` headers outside the signature, as AWS does, because they change what
+/// the request does (metadata, storage class, checksums) and could be added in transit.
+fn reject_unsigned_amz_headers(
+    context: &RequestContext,
+    signed_headers: &[String],
+) -> Result<(), S3Error> {
+    let unsigned: Vec<&str> = context
+        .headers
+        .keys()
+        .map(http::HeaderName::as_str)
+        .filter(|name| name.starts_with("x-amz-"))
+        .filter(|name| !signed_headers.iter().any(|signed| signed == name))
+        .collect();
+    if unsigned.is_empty() {
+        return Ok(());
+    }
+    Err(S3Error::new(S3ErrorCode::AccessDenied)
+        .with_message("There were headers present in the request which were not signed")
+        .with_element("HeadersNotSigned", unsigned.join(", ")))
 }
 
 fn request_parts(context: &RequestContext) -> RequestParts<'_> {

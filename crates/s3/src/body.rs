@@ -8,6 +8,20 @@ use http_body_util::{BodyExt, Empty, Full, StreamBody, combinators::UnsyncBoxBod
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// How long a request body may send nothing before the request is given up.
+const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Why a request body could not be read to its end.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BodyError {
+    /// The client sent nothing for [`BODY_IDLE_TIMEOUT`].
+    #[error("the client sent no data for {} seconds", BODY_IDLE_TIMEOUT.as_secs())]
+    TimedOut,
+    /// The connection failed or the client stopped sending.
+    #[error("the request body could not be read: {0}")]
+    Failed(BoxError),
+}
+
 /// The body of every response the service sends.
 pub type ResponseBody = UnsyncBoxBody<Bytes, std::io::Error>;
 
@@ -27,17 +41,20 @@ impl RequestBody {
         }
     }
 
-    /// The next piece of data; trailers and empty frames are skipped. An error means the
-    /// connection failed or the client stopped sending.
-    pub(crate) async fn next_data(&mut self) -> Option<Result<Bytes, BoxError>> {
+    /// The next piece of data; trailers and empty frames are skipped.
+    pub(crate) async fn next_data(&mut self) -> Option<Result<Bytes, BodyError>> {
         loop {
-            match self.inner.frame().await? {
+            let frame = match tokio::time::timeout(BODY_IDLE_TIMEOUT, self.inner.frame()).await {
+                Ok(frame) => frame?,
+                Err(_) => return Some(Err(BodyError::TimedOut)),
+            };
+            match frame {
                 Ok(frame) => match frame.into_data() {
                     Ok(data) if data.is_empty() => continue,
                     Ok(data) => return Some(Ok(data)),
                     Err(_trailers) => continue,
                 },
-                Err(error) => return Some(Err(error)),
+                Err(error) => return Some(Err(BodyError::Failed(error))),
             }
         }
     }

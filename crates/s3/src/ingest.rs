@@ -107,11 +107,7 @@ pub(crate) async fn ingest(
     let mut complete = false;
 
     while let Some(piece) = body.next_data().await {
-        let piece = piece.map_err(|e| {
-            S3Error::new(S3ErrorCode::IncompleteBody)
-                .with_message("The connection closed before the whole body was received.")
-                .with_source(e)
-        })?;
+        let piece = piece.map_err(body_error)?;
         let data = match decoder.as_mut() {
             Some(decoder) => {
                 input.extend_from_slice(&piece);
@@ -226,6 +222,16 @@ fn verify_checksum(
         algorithm,
         value: computed,
     }))
+}
+
+/// Maps a failure to read the request body.
+pub(crate) fn body_error(error: crate::body::BodyError) -> S3Error {
+    match error {
+        crate::body::BodyError::TimedOut => S3Error::new(S3ErrorCode::RequestTimeout),
+        crate::body::BodyError::Failed(source) => S3Error::new(S3ErrorCode::IncompleteBody)
+            .with_message("The connection closed before the whole body was received.")
+            .with_source(source),
+    }
 }
 
 fn chunk_error(error: oss_sigv4::SigV4Error) -> S3Error {

@@ -82,12 +82,16 @@ impl S3Service {
                 .await
             }
         };
+        let failed = result.is_err();
         let mut response = match result {
             Ok(response) => response,
             Err(error) => error::error_response(&context, error),
         };
 
         let headers = response.headers_mut();
+        if must_close(&context, failed) {
+            headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             headers.insert("x-amz-request-id", value);
         }
@@ -104,4 +108,23 @@ impl S3Service {
         );
         response
     }
+}
+
+/// Whether the connection must close after this response, because its state is unclear.
+///
+/// An error may be sent before the request body was read. The client may then still send
+/// that body (for example after waiting for `100 Continue`), and the bytes would be taken as
+/// the next request. An empty body with `Expect: 100-continue` gets no `100 Continue` from
+/// hyper, and botocore then stalls on the next request of that connection.
+fn must_close(context: &context::RequestContext, failed: bool) -> bool {
+    let declares_body = context
+        .headers
+        .contains_key(http::header::TRANSFER_ENCODING)
+        || context
+            .header("content-length")
+            .is_some_and(|length| length.trim() != "0");
+    let expects_continue = context
+        .header("expect")
+        .is_some_and(|value| value.eq_ignore_ascii_case("100-continue"));
+    (failed && declares_body) || (expects_continue && !declares_body)
 }

@@ -84,7 +84,7 @@ impl fmt::Display for FsckReport {
             ),
             (false, false) => writeln!(
                 f,
-                "problems found; run with repair to fix what can be fixed"
+                "problems found; run `oss fsck --repair` to fix what can be fixed"
             ),
         }
     }

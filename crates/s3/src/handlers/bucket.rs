@@ -6,7 +6,7 @@ use oss_proto::xml::{
     BucketEntry, ListAllMyBucketsResult, LocationConstraint, Owner, VersioningConfiguration,
 };
 use oss_proto::{S3Error, S3ErrorCode};
-use oss_store::StoreError;
+use oss_store::{ListQuery, ListUploadEntry, StoreError};
 
 use super::{Call, HandlerResult, read_small_body};
 use crate::auth::Payload;
@@ -144,10 +144,36 @@ pub(crate) fn head_bucket(call: &Call<'_>) -> HandlerResult {
     Ok(response)
 }
 
+/// Deletes an empty bucket. Unfinished multipart uploads do not keep a bucket alive: once no
+/// object is left they are aborted, as `aws s3 rb --force` after an interrupted upload expects.
 pub(crate) async fn delete_bucket(call: &Call<'_>) -> HandlerResult {
     let store = call.store.clone();
-    let name = call.bucket().name.clone();
-    error::blocking(move || store.delete_bucket(&name)).await?;
+    let bucket = call.bucket().clone();
+    error::blocking(move || {
+        let query = ListQuery {
+            prefix: "",
+            delimiter: None,
+            start_after: None,
+            max_keys: 1,
+        };
+        if !store.list_objects(&bucket, &query)?.entries.is_empty() {
+            return Err(StoreError::BucketNotEmpty);
+        }
+        loop {
+            let (uploads, truncated) =
+                store.list_multipart_uploads(&bucket, "", None, None, None, 1000)?;
+            for entry in uploads {
+                if let ListUploadEntry::Upload(upload) = entry {
+                    store.abort_multipart_upload(&bucket, &upload.key, &upload.upload_id)?;
+                }
+            }
+            if !truncated {
+                break;
+            }
+        }
+        store.delete_bucket(&bucket.name)
+    })
+    .await?;
     Ok(body::status(StatusCode::NO_CONTENT))
 }
 

@@ -70,6 +70,14 @@ impl Listing {
     }
 
     async fn run(&self, call: &Call<'_>, start_after: Option<String>) -> Result<ListPage, S3Error> {
+        // A page of no keys is never truncated, as AWS answers max-keys=0.
+        if self.max_keys == 0 {
+            return Ok(ListPage {
+                entries: Vec::new(),
+                is_truncated: false,
+                next_start_after: None,
+            });
+        }
         let store = call.store.clone();
         let bucket = call.bucket().clone();
         let prefix = self.prefix.clone();

@@ -148,7 +148,7 @@ pub(crate) async fn read_small_body(
         _ => None,
     };
     while let Some(piece) = body.next_data().await {
-        let piece = piece.map_err(|e| S3Error::new(S3ErrorCode::IncompleteBody).with_source(e))?;
+        let piece = piece.map_err(crate::ingest::body_error)?;
         match decoder.as_mut() {
             Some(decoder) => {
                 input.extend_from_slice(&piece);

@@ -120,11 +120,10 @@ async fn try_read_object(
     let range = requested_range(context, &record)?;
     let mut response = Response::new(body::empty());
     let headers = response.headers_mut();
-    object_headers(
-        headers,
-        &record,
-        context.header("x-amz-checksum-mode") == Some("ENABLED"),
-    );
+    // A checksum describes the whole object, so a partial response carries none; clients
+    // that verify checksums would otherwise reject every ranged download.
+    let with_checksum = range.is_none() && context.header("x-amz-checksum-mode") == Some("ENABLED");
+    object_headers(headers, &record, with_checksum);
     response_overrides(headers, context);
 
     let (start, end) = match range {
