@@ -31,8 +31,8 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a client may take to complete the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The storage engine settings derived from the server configuration, with the server key
-/// loaded (and created on first start).
+/// Derives the storage engine settings from the server configuration and loads the server
+/// key, creating it on first start.
 pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
     let key = server_key::load_or_create(&config.security.key_file, &config.storage.data_dir)?;
     Ok(StoreConfig {
@@ -200,7 +200,7 @@ fn serve_connection<S, F, B>(
 
 /// Installs the SIGINT and SIGTERM handlers at once and returns a future that completes on
 /// either. The handlers must exist before the endpoints are announced, because a supervisor
-/// may signal as soon as it sees the listening lines.
+/// may signal as soon as the listening lines are logged.
 fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt()).context("failed to handle SIGINT")?;

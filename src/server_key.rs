@@ -7,8 +7,9 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-/// Loads the server key. A missing file is created (mode 0600) only while `data_dir` holds no
-/// metadata yet: existing secrets were sealed with the lost key and a new one cannot open them.
+/// Loads the server key. A missing file is created (mode 0600) only while `data_dir` contains no
+/// metadata yet, because existing secrets were sealed with the lost key and a new one cannot
+/// open them.
 pub(crate) fn load_or_create(path: &Path, data_dir: &Path) -> anyhow::Result<[u8; 32]> {
     match fs::read_to_string(path) {
         Ok(text) => {
@@ -18,7 +19,7 @@ pub(crate) fn load_or_create(path: &Path, data_dir: &Path) -> anyhow::Result<[u8
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             if data_dir.join("meta").exists() {
                 bail!(
-                    "server key file {} not found, but {} already holds data sealed with a                      server key; restore the key file or set security.key_file to its path",
+                    "server key file {} not found, but {} already contains data sealed with a                      server key; restore the key file or set security.key_file to its path",
                     path.display(),
                     data_dir.display()
                 );
@@ -108,7 +109,10 @@ mod tests {
         fs::create_dir_all(data_dir.join("meta")).unwrap();
         let path = dir.path().join("oss.key");
         let error = load_or_create(&path, &data_dir).unwrap_err();
-        assert!(format!("{error:#}").contains("restore the key file"), "{error:#}");
+        assert!(
+            format!("{error:#}").contains("restore the key file"),
+            "{error:#}"
+        );
         assert!(!path.exists());
     }
 }

@@ -23,13 +23,13 @@ pub(crate) struct Principal {
 }
 
 impl Principal {
-    /// Whether the caller is its account's master user.
+    /// Returns whether the caller is its account's master user.
     pub(crate) fn is_master(&self) -> bool {
         self.user == "master"
     }
 }
 
-/// How the request body is protected, as `x-amz-content-sha256` declared it.
+/// Body protection, as declared by `x-amz-content-sha256`.
 #[derive(Debug)]
 pub(crate) enum Payload {
     /// Nothing to verify beyond the length (`UNSIGNED-PAYLOAD`, or a presigned URL).
@@ -46,10 +46,10 @@ pub(crate) struct Authenticated {
     pub payload: Payload,
 }
 
-/// The header that tells botocore-based clients which region to sign for.
+/// The header from which botocore-based clients learn the region to sign for.
 const BUCKET_REGION: http::HeaderName = http::HeaderName::from_static("x-amz-bucket-region");
 
-/// A header value from text the server produced; such text is always visible ASCII.
+/// Converts text the server produced, which is always visible ASCII, to a header value.
 pub(crate) fn header_value(text: &str) -> http::HeaderValue {
     http::HeaderValue::from_str(text).unwrap_or_else(|_| http::HeaderValue::from_static(""))
 }

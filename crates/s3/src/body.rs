@@ -11,7 +11,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// How long a request body may send nothing before the request is given up.
 const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Why a request body could not be read to its end.
+/// A failure to read a request body to its end.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum BodyError {
     /// The client sent nothing for [`BODY_IDLE_TIMEOUT`].
@@ -41,7 +41,7 @@ impl RequestBody {
         }
     }
 
-    /// The next piece of data; trailers and empty frames are skipped.
+    /// Returns the next piece of data, skipping trailers and empty frames.
     pub(crate) async fn next_data(&mut self) -> Option<Result<Bytes, BodyError>> {
         loop {
             let frame = match tokio::time::timeout(BODY_IDLE_TIMEOUT, self.inner.frame()).await {
@@ -60,19 +60,19 @@ impl RequestBody {
     }
 }
 
-/// An empty body.
+/// Returns an empty body.
 pub(crate) fn empty() -> ResponseBody {
     Empty::new().map_err(|never| match never {}).boxed_unsync()
 }
 
-/// A body of known bytes.
+/// Returns a body of known bytes.
 pub(crate) fn full(data: impl Into<Bytes>) -> ResponseBody {
     Full::new(data.into())
         .map_err(|never| match never {})
         .boxed_unsync()
 }
 
-/// A body streamed from storage.
+/// Wraps a stream from storage as a body.
 pub(crate) fn stream<S>(data: S) -> ResponseBody
 where
     S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
@@ -80,12 +80,12 @@ where
     StreamBody::new(data.map_ok(Frame::data)).boxed_unsync()
 }
 
-/// A 200 response carrying an XML document.
+/// Builds a 200 response carrying an XML document.
 pub(crate) fn xml(document: String) -> Response<ResponseBody> {
     xml_with_status(StatusCode::OK, document)
 }
 
-/// A response with `status` carrying an XML document.
+/// Builds a response with `status` carrying an XML document.
 pub(crate) fn xml_with_status(status: StatusCode, document: String) -> Response<ResponseBody> {
     let mut response = Response::new(full(document));
     *response.status_mut() = status;
@@ -96,7 +96,7 @@ pub(crate) fn xml_with_status(status: StatusCode, document: String) -> Response<
     response
 }
 
-/// An empty response with `status`.
+/// Builds an empty response with `status`.
 pub(crate) fn status(status: StatusCode) -> Response<ResponseBody> {
     let mut response = Response::new(empty());
     *response.status_mut() = status;

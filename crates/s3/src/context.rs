@@ -10,7 +10,7 @@ use crate::body::RequestBody;
 use crate::query::Query;
 use crate::router::{self, Operation};
 
-/// What handlers know about the request they serve.
+/// Request state shared by the handlers of one request.
 pub(crate) struct RequestContext {
     pub request_id: String,
     pub method: Method,
@@ -22,7 +22,7 @@ pub(crate) struct RequestContext {
     pub bucket: Option<String>,
     pub key: Option<String>,
     pub operation: Operation,
-    /// An addressing error found while parsing, answered before anything else.
+    /// An addressing error found while parsing, returned before anything else runs.
     pub route_error: Option<S3Error>,
     /// The authenticated caller, set by the authentication step.
     pub principal: Option<Principal>,

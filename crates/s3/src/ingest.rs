@@ -14,7 +14,7 @@ use crate::auth::Payload;
 use crate::body::RequestBody;
 use crate::context::RequestContext;
 
-/// What the client declared about a body, read from the request headers.
+/// The client's declarations about a body, read from the request headers.
 pub(crate) struct BodySpec {
     /// Payload bytes after any aws-chunked framing is removed.
     pub length: u64,
@@ -64,7 +64,7 @@ impl BodySpec {
     }
 }
 
-/// The payload length: `x-amz-decoded-content-length` for aws-chunked bodies (whether or not
+/// Reads the payload length: `x-amz-decoded-content-length` for aws-chunked bodies (whether or not
 /// `Content-Encoding: aws-chunked` is present, because some clients omit it), else
 /// Content-Length. A body of unknown length gets 411 MissingContentLength.
 fn declared_length(context: &RequestContext, payload: &Payload) -> Result<u64, S3Error> {

@@ -70,7 +70,7 @@ impl Listing {
     }
 
     async fn run(&self, call: &Call<'_>, start_after: Option<String>) -> Result<ListPage, S3Error> {
-        // A page of no keys is never truncated, as AWS answers max-keys=0.
+        // A page of no keys is never truncated, as AWS returns for max-keys=0.
         if self.max_keys == 0 {
             return Ok(ListPage {
                 entries: Vec::new(),

@@ -74,8 +74,9 @@ pub(crate) async fn head_object(call: &Call<'_>) -> HandlerResult {
 /// Attempts at reading an object that keeps being replaced under the reader.
 const READ_ATTEMPTS: usize = 3;
 
-/// GetObject and HeadObject. An overwrite can replace the object between the metadata read
-/// and the data read; the reader then fails before any byte is sent, and the read starts over.
+/// Serves GetObject and HeadObject. An overwrite can replace the object between the metadata
+/// read and the data read. The reader then fails before any byte is sent, so the read starts
+/// over.
 async fn read_object(call: &Call<'_>, with_body: bool) -> HandlerResult {
     for _ in 0..READ_ATTEMPTS {
         if let Some(response) = try_read_object(call, with_body).await? {
@@ -177,8 +178,8 @@ async fn head(call: &Call<'_>) -> Result<ObjectRecord, S3Error> {
     })
 }
 
-/// The inclusive byte range to send, from `partNumber` or a `Range` header; None: the whole
-/// object. A Range header we do not understand is ignored, as AWS does.
+/// Returns the inclusive byte range to send, from `partNumber` or a `Range` header, or None
+/// for the whole object. A Range header we do not understand is ignored, as AWS does.
 fn requested_range(
     context: &crate::context::RequestContext,
     record: &ObjectRecord,
@@ -221,7 +222,7 @@ fn resolve_range(range: &ByteRange, size: u64, requested: &str) -> Result<(u64, 
     })
 }
 
-/// The byte range of one part of a multipart object; a single-part object has only part 1.
+/// Returns the byte range of one part. A single-part object has only part 1.
 fn part_range(record: &ObjectRecord, number: u32) -> Result<(u64, u64), S3Error> {
     let invalid = || {
         S3Error::new(S3ErrorCode::InvalidRange)
@@ -360,7 +361,7 @@ fn strip_aws_chunked(value: String) -> Option<String> {
     (!kept.is_empty()).then(|| kept.join(", "))
 }
 
-/// The conditional-write headers of PutObject and CompleteMultipartUpload.
+/// Reads the conditional-write headers of PutObject and CompleteMultipartUpload.
 pub(crate) fn write_condition(headers: &HeaderMap) -> Result<WriteCondition, S3Error> {
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)
