@@ -1,6 +1,11 @@
 //! Throughput of the `aws-chunked` decoder over a 1 MiB body in 64 KiB chunks, the chunk
 //! size AWS SDKs send: with a signature on every chunk, and unsigned with a checksum trailer.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! defines an undocumented pub fn"
+)]
+
 use std::time::{Duration, SystemTime};
 
 use bytes::BytesMut;

@@ -1,6 +1,11 @@
 //! Throughput of the body digests the server computes while it stores an object: the MD5
 //! behind the ETag and each `x-amz-checksum-*` algorithm, over 1 MiB.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! defines an undocumented pub fn"
+)]
+
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

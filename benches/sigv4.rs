@@ -2,6 +2,11 @@
 //! parsing the header, deriving the signing key, rebuilding the canonical request and
 //! comparing the signature.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! defines an undocumented pub fn"
+)]
+
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
