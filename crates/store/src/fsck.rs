@@ -217,6 +217,8 @@ impl<'a> Check<'a> {
 
     /// Checks that a segment's blob row exists with the right owner and that every chunk file
     /// is on disk with the expected length.
+    // NOTE: chunk contents are not re-hashed, here or on GET, so a flipped bit inside a chunk
+    // of the right length goes unnoticed until a client compares the ETag or a checksum.
     fn segment(&mut self, place: &str, segment: &Segment, owner: &BlobOwner) -> Result<()> {
         let Segment::Chunked {
             blob,
