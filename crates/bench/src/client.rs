@@ -117,7 +117,7 @@ struct Connection {
 /// requests over one connection.
 ///
 /// It drives hyper's connection-level HTTP/1 API rather than a pooled client, because a pool
-/// hands a connection back only after a spawned task sees it idle. A request sent straight
+/// takes a connection back only once a spawned task finds it idle. A request sent straight
 /// after the previous response can lose that race and open a new connection, and did so for
 /// about one GET in ten on loopback with hyper-util 0.1's legacy client.
 pub struct S3Client {
@@ -235,6 +235,7 @@ impl S3Client {
             http::header::HOST,
             HeaderValue::from_str(target.endpoint.authority())?,
         );
+
         let parts = RequestParts {
             method: method.as_str(),
             raw_path: path,
@@ -248,6 +249,7 @@ impl S3Client {
             service: "s3",
             now: OffsetDateTime::now_utc(),
         };
+
         // The body is left out of the signature, so that a 1 GiB body need not be hashed
         // before it is sent.
         for (name, value) in sign_request(&parts, "UNSIGNED-PAYLOAD", &params) {
@@ -259,6 +261,7 @@ impl S3Client {
         if method == Method::PUT {
             headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body_len));
         }
+
         // Over a connection of our own, the request target is the path alone (origin form).
         let uri = path;
         let mut request = Request::builder()
