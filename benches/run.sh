@@ -40,6 +40,8 @@ stop_server() {
 cleanup() {
     stop_server
     rm -rf "$WORK/server-"*
+    # The directory stays only when it contains the default RESULTS file.
+    rmdir "$WORK" 2>/dev/null || true
 }
 trap cleanup EXIT
 
