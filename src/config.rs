@@ -93,7 +93,7 @@ impl Default for StorageSettings {
         StorageSettings {
             data_dir: PathBuf::from("./data"),
             chunk_size: ByteSize(8 << 20),
-            inline_max: ByteSize(0),
+            inline_max: ByteSize(4096),
         }
     }
 }

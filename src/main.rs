@@ -74,7 +74,7 @@ struct SettingFlags {
     /// Maximum chunk file size, in bytes or with a unit such as 8MiB [default: 8MiB].
     #[arg(long, value_name = "SIZE")]
     chunk_size: Option<String>,
-    /// Objects up to this size live in their metadata record; 0 disables [default: 0].
+    /// Objects up to this size live in their metadata record; 0 disables [default: 4KiB].
     #[arg(long, value_name = "SIZE")]
     inline_max: Option<String>,
     /// Comma-separated regions accounts may use [default: beijing-1,…,beijing-5].
