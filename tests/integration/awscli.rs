@@ -482,3 +482,118 @@ async fn s3_presign_url_reads_object() {
     response.assert_success();
     assert_eq!(response.body.as_ref(), b"shared by url");
 }
+
+#[test]
+fn s3_cp_and_mv_between_buckets() {
+    let server = Server::start();
+    let aws = AwsCli::new(&server);
+    aws.ok(&["s3", "mb", "s3://copy-src"]);
+    aws.ok(&["s3", "mb", "s3://copy-dst"]);
+    let source = server.dir().join("three-mib");
+    let data = pattern(3 << 20, 7);
+    fs::write(&source, &data).expect("write 3 MiB file");
+    aws.ok(&["s3", "cp", path_str(&source), "s3://copy-src/a/f"]);
+
+    // Below aws-cli's 8 MiB multipart threshold, `s3 cp` between buckets is one CopyObject;
+    // the key's space and plus sign reach the server URL-encoded in x-amz-copy-source.
+    aws.ok(&["s3", "cp", "s3://copy-src/a/f", "s3://copy-dst/b c+/f"]);
+    aws.ok(&["s3", "mv", "s3://copy-src/a/f", "s3://copy-src/moved"]);
+    let gone = aws.error_code(&[
+        "s3api",
+        "head-object",
+        "--bucket",
+        "copy-src",
+        "--key",
+        "a/f",
+    ]);
+    assert_eq!(gone, "404");
+
+    let target = server.dir().join("copied");
+    aws.ok(&["s3", "cp", "s3://copy-dst/b c+/f", path_str(&target)]);
+    let copied = fs::read(&target).expect("read copy");
+    assert!(copied == data, "copied bytes differ from the source");
+    let head = aws.json(&[
+        "s3api",
+        "head-object",
+        "--bucket",
+        "copy-dst",
+        "--key",
+        "b c+/f",
+    ]);
+    let source_head = aws.json(&[
+        "s3api",
+        "head-object",
+        "--bucket",
+        "copy-src",
+        "--key",
+        "moved",
+    ]);
+    assert_eq!(head["ETag"], source_head["ETag"]);
+}
+
+#[test]
+fn s3api_copy_object_onto_itself() {
+    let server = Server::start();
+    let aws = AwsCli::new(&server);
+    aws.ok(&["s3api", "create-bucket", "--bucket", "self"]);
+    aws.ok(&[
+        "s3api",
+        "put-object",
+        "--bucket",
+        "self",
+        "--key",
+        "k",
+        "--content-type",
+        "a/b",
+    ]);
+
+    let unchanged = [
+        "s3api",
+        "copy-object",
+        "--bucket",
+        "self",
+        "--key",
+        "k",
+        "--copy-source",
+        "self/k",
+    ];
+    assert_eq!(aws.error_code(&unchanged), "InvalidRequest");
+
+    aws.ok(&[
+        "s3api",
+        "copy-object",
+        "--bucket",
+        "self",
+        "--key",
+        "k",
+        "--copy-source",
+        "self/k",
+        "--metadata-directive",
+        "REPLACE",
+        "--content-type",
+        "text/plain",
+    ]);
+    let head = aws.json(&["s3api", "head-object", "--bucket", "self", "--key", "k"]);
+    assert_eq!(head["ContentType"], "text/plain");
+
+    let missing = [
+        "s3api",
+        "copy-object",
+        "--bucket",
+        "self",
+        "--key",
+        "x",
+        "--copy-source",
+        "self/nope",
+    ];
+    assert_eq!(aws.error_code(&missing), "NoSuchKey");
+    let tagging = aws.json(&[
+        "s3api",
+        "get-object-tagging",
+        "--bucket",
+        "self",
+        "--key",
+        "k",
+    ]);
+    assert_eq!(tagging["TagSet"], serde_json::json!([]));
+}

@@ -32,6 +32,10 @@ pub enum Operation {
     DeleteObjects,
     /// PUT on an object.
     PutObject,
+    /// PUT with `x-amz-copy-source`.
+    CopyObject,
+    /// GET `?tagging` on an object.
+    GetObjectTagging,
     /// GET on an object.
     GetObject,
     /// HEAD on an object.
@@ -68,6 +72,8 @@ impl Operation {
             Operation::ListMultipartUploads => "ListMultipartUploads",
             Operation::DeleteObjects => "DeleteObjects",
             Operation::PutObject => "PutObject",
+            Operation::CopyObject => "CopyObject",
+            Operation::GetObjectTagging => "GetObjectTagging",
             Operation::GetObject => "GetObject",
             Operation::HeadObject => "HeadObject",
             Operation::DeleteObject => "DeleteObject",
@@ -326,6 +332,9 @@ fn resolve_bucket(method: &Method, query: &Query) -> Operation {
 }
 
 fn resolve_object(method: &Method, query: &Query, has_copy_source: bool) -> Operation {
+    if *method == Method::GET && query.has("tagging") {
+        return Operation::GetObjectTagging;
+    }
     for &(name, get, put, delete, post) in OBJECT_SUBRESOURCES {
         if query.has(name) {
             return Operation::NotImplemented(match *method {
@@ -343,7 +352,7 @@ fn resolve_object(method: &Method, query: &Query, has_copy_source: bool) -> Oper
             Operation::NotImplemented("UploadPartCopy")
         }
         Method::PUT if has_upload_id => Operation::UploadPart,
-        Method::PUT if has_copy_source => Operation::NotImplemented("CopyObject"),
+        Method::PUT if has_copy_source => Operation::CopyObject,
         Method::PUT => Operation::PutObject,
         Method::GET if has_upload_id => Operation::ListParts,
         Method::GET => Operation::GetObject,
@@ -436,6 +445,14 @@ mod tests {
             Operation::GetObject
         );
         let copy = resolve(&Method::PUT, Some("b"), Some("k"), &Query::parse(""), true);
-        assert_eq!(copy, Operation::NotImplemented("CopyObject"));
+        assert_eq!(copy, Operation::CopyObject);
+        assert_eq!(
+            op(Method::GET, Some("b"), Some("k"), "tagging"),
+            Operation::GetObjectTagging
+        );
+        assert_eq!(
+            op(Method::PUT, Some("b"), Some("k"), "tagging"),
+            Operation::NotImplemented("PutObjectTagging")
+        );
     }
 }

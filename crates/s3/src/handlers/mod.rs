@@ -1,6 +1,7 @@
 //! Dispatch to the handler of each operation, after authentication and authorization.
 
 mod bucket;
+mod copy;
 mod list;
 mod multipart;
 mod object;
@@ -84,6 +85,8 @@ pub(crate) async fn dispatch(
         Operation::ListMultipartUploads => multipart::list_multipart_uploads(&call).await,
         Operation::DeleteObjects => object::delete_objects(&call, &mut body, payload).await,
         Operation::PutObject => object::put_object(&call, &mut body, payload).await,
+        Operation::CopyObject => copy::copy_object(&call).await,
+        Operation::GetObjectTagging => copy::get_object_tagging(&call).await,
         Operation::GetObject => object::get_object(&call).await,
         Operation::HeadObject => object::head_object(&call).await,
         Operation::DeleteObject => object::delete_object(&call).await,
@@ -104,7 +107,16 @@ async fn load_bucket(
     context: &RequestContext,
     principal: &Principal,
 ) -> Result<Bucket, S3Error> {
-    let name = context.bucket_name().to_owned();
+    load_named_bucket(store, context.bucket_name(), principal).await
+}
+
+/// Loads a bucket by name and checks that the caller may use it.
+pub(crate) async fn load_named_bucket(
+    store: &Store,
+    name: &str,
+    principal: &Principal,
+) -> Result<Bucket, S3Error> {
+    let name = name.to_owned();
     let bucket = {
         let store = store.clone();
         let name = name.clone();
