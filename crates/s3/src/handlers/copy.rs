@@ -148,14 +148,10 @@ pub(crate) async fn get_object_tagging(call: &Call<'_>) -> HandlerResult {
         return Err(S3Error::new(S3ErrorCode::NoSuchKey)
             .with_element("Key", call.context.object_key().to_owned()));
     };
-    let mut response = body::xml(
-        Tagging {
-            tags: record.meta.tags,
-        }
-        .to_xml(),
-    );
-    *response.status_mut() = StatusCode::OK;
-    Ok(response)
+    let tagging = Tagging {
+        tags: record.meta.tags,
+    };
+    Ok(body::xml(tagging.to_xml()))
 }
 
 #[cfg(test)]
