@@ -318,7 +318,7 @@ const SETTINGS: &[Setting] = &[
     },
 ];
 
-/// The environment variable that sets a setting: `s3.listen` is `OSS_S3_LISTEN`.
+/// Names the environment variable of a setting: `s3.listen` is `OSS_S3_LISTEN`.
 fn env_name(setting: &str) -> String {
     format!("OSS_{}", setting.replace('.', "_").to_ascii_uppercase())
 }

@@ -68,7 +68,7 @@ pub(crate) fn ensure(store: &Store, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The key pair from `OSS_ROOT_ACCESS_KEY` and `OSS_ROOT_SECRET_KEY`, validated.
+/// Reads and validates the key pair from `OSS_ROOT_ACCESS_KEY` and `OSS_ROOT_SECRET_KEY`.
 fn root_key_from_env() -> anyhow::Result<Option<(String, Zeroizing<String>)>> {
     let id = std::env::var("OSS_ROOT_ACCESS_KEY").ok();
     let secret = std::env::var("OSS_ROOT_SECRET_KEY")
@@ -108,7 +108,7 @@ fn warn_if_root_key_differs(store: &Store, root_key: Option<&(String, Zeroizing<
     }
 }
 
-/// A new access key id (20 of A-Z0-9) and secret (40 of A-Za-z0-9/+), AWS's shapes.
+/// Generates an access key id (20 of A-Z0-9) and secret (40 of A-Za-z0-9/+), as AWS shapes them.
 pub(crate) fn generate_key_pair() -> (String, Zeroizing<String>) {
     let id = random_string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 20);
     let secret = random_string(

@@ -498,7 +498,7 @@ fn s3_cp_and_mv_between_buckets() {
     // the key's space and plus sign reach the server URL-encoded in x-amz-copy-source.
     aws.ok(&["s3", "cp", "s3://copy-src/a/f", "s3://copy-dst/b c+/f"]);
     aws.ok(&["s3", "mv", "s3://copy-src/a/f", "s3://copy-src/moved"]);
-    let gone = aws.error_code(&[
+    let moved_source = aws.error_code(&[
         "s3api",
         "head-object",
         "--bucket",
@@ -506,7 +506,7 @@ fn s3_cp_and_mv_between_buckets() {
         "--key",
         "a/f",
     ]);
-    assert_eq!(gone, "404");
+    assert_eq!(moved_source, "404");
 
     let target = server.dir().join("copied");
     aws.ok(&["s3", "cp", "s3://copy-dst/b c+/f", path_str(&target)]);

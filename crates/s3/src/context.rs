@@ -73,12 +73,12 @@ impl RequestContext {
         (context, body)
     }
 
-    /// A request header as text, if present and visible ASCII.
+    /// Returns a request header as text, if present and visible ASCII.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The resource named in error documents: `/bucket/key` as the client addressed it.
+    /// Returns the resource named in error documents: `/bucket/key` as the client addressed it.
     pub(crate) fn resource(&self) -> String {
         match (&self.bucket, &self.key) {
             (Some(bucket), Some(key)) => format!("/{bucket}/{key}"),
@@ -87,18 +87,18 @@ impl RequestContext {
         }
     }
 
-    /// The bucket name; routing guarantees it for bucket and object operations.
+    /// Returns the bucket name, which routing guarantees for bucket and object operations.
     pub(crate) fn bucket_name(&self) -> &str {
         self.bucket.as_deref().unwrap_or_default()
     }
 
-    /// The object key; routing guarantees it for object operations.
+    /// Returns the object key, which routing guarantees for object operations.
     pub(crate) fn object_key(&self) -> &str {
         self.key.as_deref().unwrap_or_default()
     }
 }
 
-/// A request id: 16 upper-case hex digits, as AWS's look.
+/// Generates a request id of 16 upper-case hex digits, shaped like AWS's.
 fn new_request_id() -> String {
     format!("{:016X}", rand::random::<u64>())
 }
@@ -145,7 +145,7 @@ fn decode_path(raw_path: &str) -> Result<String, S3Error> {
         })
 }
 
-/// The bucket named by a `bucket.<suffix>` host, with or without a port.
+/// Extracts the bucket named by a `bucket.<suffix>` host, with or without a port.
 fn virtual_host_bucket(host: &str, config: &S3Config) -> Option<String> {
     let suffix = config.virtual_host_suffix.as_deref()?;
     let host = match host.rsplit_once(':') {

@@ -35,12 +35,12 @@ impl Query {
         Query { pairs }
     }
 
-    /// Whether the parameter is present, with or without a value.
+    /// Returns whether the parameter is present, with or without a value.
     pub(crate) fn has(&self, name: &str) -> bool {
         self.pairs.iter().any(|(n, _)| n == name)
     }
 
-    /// The first value of the parameter.
+    /// Returns the first value of the parameter.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()

@@ -57,7 +57,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// The operation name, as AWS spells it.
+    /// Returns the operation name, as AWS spells it.
     pub fn name(self) -> &'static str {
         match self {
             Operation::ListBuckets => "ListBuckets",

@@ -29,7 +29,7 @@ pub(crate) struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// The addressed bucket; present for every operation that needs one.
+    /// Returns the addressed bucket, which is loaded for every operation that needs one.
     pub(crate) fn bucket(&self) -> &Bucket {
         self.bucket
             .as_ref()
