@@ -55,6 +55,7 @@ macro_rules! s3_error_codes {
 // quotas: AWS has no general equivalent, so its message is ours.
 s3_error_codes! {
     AccessDenied => FORBIDDEN, "Access Denied";
+    AccessForbidden => FORBIDDEN, "CORSResponse: This CORS request is not allowed.";
     AccountProblem => FORBIDDEN,
         "There is a problem with your account that prevents the operation from completing \
          successfully.";
@@ -62,6 +63,7 @@ s3_error_codes! {
     AuthorizationQueryParametersError => BAD_REQUEST,
         "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
          X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.";
+    BadRequest => BAD_REQUEST, "Bad Request";
     BadDigest => BAD_REQUEST, "The Content-MD5 you specified did not match what we received.";
     BucketAlreadyExists => CONFLICT,
         "The requested bucket name is not available. The bucket namespace is shared by all \

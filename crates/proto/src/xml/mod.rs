@@ -31,6 +31,7 @@ pub use parse::{
 };
 pub use writer::{S3_NAMESPACE, escape_text, url_encode_key};
 
+pub(crate) use tree::{Element, malformed, parse_document};
 pub(crate) use writer::XmlWriter;
 
 use crate::checksum::Checksum;

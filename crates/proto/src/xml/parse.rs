@@ -8,7 +8,7 @@ use super::bucket::VersioningStatus;
 use super::tree::{Element, malformed, parse_document};
 use crate::checksum::{Checksum, ChecksumAlgorithm};
 use crate::error::{S3Error, S3ErrorCode, S3Result};
-use crate::tagging::validate_tags;
+use crate::tagging::{TagTarget, validate_tags};
 
 /// The maximum number of objects in one DeleteObjects request, as with AWS.
 pub const MAX_DELETE_OBJECTS: usize = 1000;
@@ -149,12 +149,10 @@ pub fn parse_delete(body: &[u8]) -> S3Result<DeleteRequest> {
 }
 
 /// Parses a Tagging body into `(key, value)` pairs in document order and checks them with
-/// [`validate_tags`] against `max_tags`, which is
-/// [`MAX_OBJECT_TAGS`](crate::tagging::MAX_OBJECT_TAGS) or
-/// [`MAX_BUCKET_TAGS`](crate::tagging::MAX_BUCKET_TAGS).
+/// [`validate_tags`] for `target`.
 ///
 /// A missing `TagSet`, or a tag without `Key` or `Value`, is `MalformedXML`.
-pub fn parse_tagging(body: &[u8], max_tags: usize) -> S3Result<Vec<(String, String)>> {
+pub fn parse_tagging(body: &[u8], target: TagTarget) -> S3Result<Vec<(String, String)>> {
     let root = parse_document(body, "Tagging")?;
     let tag_set = root
         .child("TagSet")
@@ -168,7 +166,7 @@ pub fn parse_tagging(body: &[u8], max_tags: usize) -> S3Result<Vec<(String, Stri
             ))
         })
         .collect::<S3Result<Vec<_>>>()?;
-    validate_tags(&tags, max_tags)?;
+    validate_tags(&tags, target)?;
     Ok(tags)
 }
 
@@ -362,7 +360,7 @@ mod tests {
             <Tag><Key>project</Key><Value>a &lt; b</Value></Tag>\
             <Tag><Key>empty</Key><Value></Value></Tag>\
             </TagSet></Tagging>";
-        let tags = parse_tagging(body, 10).unwrap();
+        let tags = parse_tagging(body, TagTarget::Object).unwrap();
         let expected = vec![
             ("project".to_owned(), "a < b".to_owned()),
             ("empty".to_owned(), String::new()),
@@ -373,7 +371,7 @@ mod tests {
     #[test]
     fn tagging_empty_set() {
         assert_eq!(
-            parse_tagging(b"<Tagging><TagSet/></Tagging>", 10).unwrap(),
+            parse_tagging(b"<Tagging><TagSet/></Tagging>", TagTarget::Object).unwrap(),
             vec![]
         );
     }
@@ -397,20 +395,21 @@ mod tests {
             ),
         ];
         for (body, code) in cases {
-            assert_eq!(code_of(parse_tagging(body, 10)), Some(code), "{body:?}");
+            assert_eq!(code_of(parse_tagging(body, TagTarget::Object)), Some(code), "{body:?}");
         }
     }
 
     #[test]
     fn tagging_count_limit() {
-        let tags: String = (0..3)
+        let tags: String = (0..11)
             .map(|i| format!("<Tag><Key>{i}</Key><Value>v</Value></Tag>"))
             .collect();
         let body = format!("<Tagging><TagSet>{tags}</TagSet></Tagging>");
         assert_eq!(
-            code_of(parse_tagging(body.as_bytes(), 2)),
-            Some(S3ErrorCode::InvalidTag)
+            code_of(parse_tagging(body.as_bytes(), TagTarget::Object)),
+            Some(S3ErrorCode::BadRequest)
         );
+        assert!(parse_tagging(body.as_bytes(), TagTarget::Bucket).is_ok());
     }
 
     #[test]
