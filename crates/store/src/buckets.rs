@@ -129,6 +129,7 @@ impl Store {
         batch.delete(Cf::Buckets, name.as_bytes());
         batch.delete(Cf::AccountBuckets, &owned_key(&bucket.account_id, name));
         batch.delete(Cf::Counters, &codec::bucket_counter_key(bucket.id));
+        crate::settings::delete_all(&mut batch, bucket.id);
         batch.add_counters(
             &codec::account_counter_key(&bucket.account_id),
             &delta.account_values(),

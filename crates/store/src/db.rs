@@ -41,11 +41,13 @@ pub(crate) enum Cf {
     Counters,
     /// Named singletons: schema version, next bucket id.
     System,
+    /// Bucket id, setting name -> the bucket's tags or CORS rules.
+    BucketSettings,
 }
 
 impl Cf {
     /// Every column family, in creation order.
-    pub(crate) const ALL: [Cf; 13] = [
+    pub(crate) const ALL: [Cf; 14] = [
         Cf::Accounts,
         Cf::AccountNames,
         Cf::Users,
@@ -59,6 +61,7 @@ impl Cf {
         Cf::Blobs,
         Cf::Counters,
         Cf::System,
+        Cf::BucketSettings,
     ];
 
     /// Name of the column family on disk.
@@ -77,6 +80,7 @@ impl Cf {
             Cf::Blobs => "blobs",
             Cf::Counters => "counters",
             Cf::System => "system",
+            Cf::BucketSettings => "bucket_settings",
         }
     }
 }

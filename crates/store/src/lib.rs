@@ -21,6 +21,7 @@ mod reader;
 mod records;
 mod recovery;
 mod seal;
+mod settings;
 mod usage;
 mod users;
 
@@ -40,6 +41,7 @@ pub use records::{
     ObjectMeta, ObjectRecord, ObjectSummary, PartRecord, PartSummary, StoredChecksum, Upload,
 };
 pub use seal::Sealer;
+pub use settings::CorsRuleRecord;
 pub use usage::{Reservation, Usage};
 pub use users::{AccessKey, User};
 

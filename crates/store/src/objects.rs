@@ -137,6 +137,31 @@ impl Store {
             .get_record(Cf::Objects, &codec::object_key(bucket.id, key))
     }
 
+    /// Replaces the tag set of the object at `key` and returns the updated record.
+    ///
+    /// Only the record changes: the data, the ETag and the last-modified time stay, as with
+    /// PutObjectTagging on AWS. A missing object fails with `NoSuchKey`.
+    pub fn put_object_tags(
+        &self,
+        bucket: &Bucket,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<ObjectRecord> {
+        let inner = &self.0;
+        let _rows = read(&inner.bucket_rows);
+        let _key_lock = lock(inner.key_locks.get((bucket.id, key)));
+        let row_key = codec::object_key(bucket.id, key);
+        let mut record: ObjectRecord = inner
+            .meta
+            .get_record(Cf::Objects, &row_key)?
+            .ok_or(StoreError::NoSuchKey)?;
+        record.meta.tags = tags;
+        let mut batch = inner.meta.batch();
+        batch.put(Cf::Objects, &row_key, &record);
+        inner.meta.commit(batch)?;
+        Ok(record)
+    }
+
     /// Deletes the object at `key` and returns it, or None if there was none.
     pub fn delete_object(&self, bucket: &Bucket, key: &str) -> Result<Option<ObjectRecord>> {
         let inner = &self.0;
@@ -462,5 +487,35 @@ mod store_tests {
             t.chunk_files() as u64,
             record.size.div_ceil(TEST_CHUNK_SIZE)
         );
+    }
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use crate::StoreError;
+    use crate::testing::{open_store, pattern};
+
+    #[tokio::test]
+    async fn put_object_tags_keeps_data_and_times() {
+        let t = open_store();
+        let (_, bucket) = t.account_and_bucket("acme");
+        let data = pattern(40, 1);
+        let before = t.put(&bucket, "k", &data).await;
+        let tags = vec![("team".to_owned(), "storage".to_owned())];
+        let after = t.store.put_object_tags(&bucket, "k", tags.clone()).unwrap();
+        assert_eq!(after.meta.tags, tags);
+        assert_eq!(after.etag, before.etag);
+        assert_eq!(after.last_modified, before.last_modified);
+        let stored = t.store.head_object(&bucket, "k").unwrap().unwrap();
+        assert_eq!(stored.meta.tags, tags);
+        assert_eq!(t.get(&bucket, "k").await.unwrap(), data);
+    }
+
+    #[test]
+    fn put_object_tags_missing_object() {
+        let t = open_store();
+        let (_, bucket) = t.account_and_bucket("acme");
+        let result = t.store.put_object_tags(&bucket, "none", Vec::new());
+        assert!(matches!(result, Err(StoreError::NoSuchKey)));
     }
 }
