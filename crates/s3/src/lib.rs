@@ -87,6 +87,9 @@ impl S3Service {
             Ok(response) => response,
             Err(error) => error::error_response(&context, error),
         };
+        if context.operation != Operation::CorsPreflight {
+            handlers::cors::add_response_headers(&self.inner.store, &context, &mut response).await;
+        }
 
         let headers = response.headers_mut();
         if must_close(&context, failed) {

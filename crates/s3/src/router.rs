@@ -36,6 +36,24 @@ pub enum Operation {
     CopyObject,
     /// GET `?tagging` on an object.
     GetObjectTagging,
+    /// PUT `?tagging` on an object.
+    PutObjectTagging,
+    /// DELETE `?tagging` on an object.
+    DeleteObjectTagging,
+    /// GET `?tagging` on a bucket.
+    GetBucketTagging,
+    /// PUT `?tagging` on a bucket.
+    PutBucketTagging,
+    /// DELETE `?tagging` on a bucket.
+    DeleteBucketTagging,
+    /// GET `?cors`.
+    GetBucketCors,
+    /// PUT `?cors`.
+    PutBucketCors,
+    /// DELETE `?cors`.
+    DeleteBucketCors,
+    /// OPTIONS on a bucket or object: a browser's CORS preflight, answered without a signature.
+    CorsPreflight,
     /// GET on an object.
     GetObject,
     /// HEAD on an object.
@@ -74,6 +92,15 @@ impl Operation {
             Operation::PutObject => "PutObject",
             Operation::CopyObject => "CopyObject",
             Operation::GetObjectTagging => "GetObjectTagging",
+            Operation::PutObjectTagging => "PutObjectTagging",
+            Operation::DeleteObjectTagging => "DeleteObjectTagging",
+            Operation::GetBucketTagging => "GetBucketTagging",
+            Operation::PutBucketTagging => "PutBucketTagging",
+            Operation::DeleteBucketTagging => "DeleteBucketTagging",
+            Operation::GetBucketCors => "GetBucketCors",
+            Operation::PutBucketCors => "PutBucketCors",
+            Operation::DeleteBucketCors => "DeleteBucketCors",
+            Operation::CorsPreflight => "CorsPreflight",
             Operation::GetObject => "GetObject",
             Operation::HeadObject => "HeadObject",
             Operation::DeleteObject => "DeleteObject",
@@ -132,6 +159,24 @@ const BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
         "GetBucketLogging",
         "PutBucketLogging",
         "DeleteBucketLogging",
+    ),
+    (
+        "metadataConfiguration",
+        "GetBucketMetadataConfiguration",
+        "CreateBucketMetadataConfiguration",
+        "DeleteBucketMetadataConfiguration",
+    ),
+    (
+        "metadataInventoryTable",
+        "GetBucketMetadataConfiguration",
+        "UpdateBucketMetadataInventoryTableConfiguration",
+        "DeleteBucketMetadataConfiguration",
+    ),
+    (
+        "metadataJournalTable",
+        "GetBucketMetadataConfiguration",
+        "UpdateBucketMetadataJournalTableConfiguration",
+        "DeleteBucketMetadataConfiguration",
     ),
     (
         "metadataTable",
@@ -193,6 +238,7 @@ const BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
         "PutBucketRequestPayment",
         "DeleteBucketRequestPayment",
     ),
+    ("session", "CreateSession", "CreateSession", "CreateSession"),
     (
         "tagging",
         "GetBucketTagging",
@@ -235,6 +281,13 @@ const OBJECT_SUBRESOURCES: &[(&str, &str, &str, &str, &str)] = &[
         "PutObjectLegalHold",
         "DeleteObjectLegalHold",
         "PostObjectLegalHold",
+    ),
+    (
+        "renameObject",
+        "GetRenameObject",
+        "RenameObject",
+        "DeleteRenameObject",
+        "PostRenameObject",
     ),
     (
         "restore",
@@ -283,6 +336,7 @@ pub(crate) fn resolve(
     has_copy_source: bool,
 ) -> Operation {
     match (bucket, key) {
+        (Some(_), _) if *method == Method::OPTIONS => Operation::CorsPreflight,
         (None, _) => match *method {
             Method::GET => Operation::ListBuckets,
             _ => Operation::NotImplemented("UnknownServiceOperation"),
@@ -310,11 +364,28 @@ fn resolve_bucket(method: &Method, query: &Query) -> Operation {
     if *method == Method::POST && query.has("delete") {
         return Operation::DeleteObjects;
     }
+    if query.has("tagging") {
+        match *method {
+            Method::GET => return Operation::GetBucketTagging,
+            Method::PUT => return Operation::PutBucketTagging,
+            Method::DELETE => return Operation::DeleteBucketTagging,
+            _ => {}
+        }
+    }
+    if query.has("cors") {
+        match *method {
+            Method::GET => return Operation::GetBucketCors,
+            Method::PUT => return Operation::PutBucketCors,
+            Method::DELETE => return Operation::DeleteBucketCors,
+            _ => {}
+        }
+    }
     for &(name, get, put, delete) in BUCKET_SUBRESOURCES {
         if query.has(name) {
             return Operation::NotImplemented(match *method {
                 Method::GET | Method::HEAD => get,
-                Method::PUT => put,
+                // Metadata table and metadata configuration creation use POST.
+                Method::PUT | Method::POST => put,
                 Method::DELETE => delete,
                 _ => "UnknownBucketOperation",
             });
@@ -332,8 +403,13 @@ fn resolve_bucket(method: &Method, query: &Query) -> Operation {
 }
 
 fn resolve_object(method: &Method, query: &Query, has_copy_source: bool) -> Operation {
-    if *method == Method::GET && query.has("tagging") {
-        return Operation::GetObjectTagging;
+    if query.has("tagging") {
+        match *method {
+            Method::GET => return Operation::GetObjectTagging,
+            Method::PUT => return Operation::PutObjectTagging,
+            Method::DELETE => return Operation::DeleteObjectTagging,
+            _ => {}
+        }
     }
     for &(name, get, put, delete, post) in OBJECT_SUBRESOURCES {
         if query.has(name) {
@@ -452,7 +528,219 @@ mod tests {
         );
         assert_eq!(
             op(Method::PUT, Some("b"), Some("k"), "tagging"),
-            Operation::NotImplemented("PutObjectTagging")
+            Operation::PutObjectTagging
         );
+        assert_eq!(
+            op(Method::DELETE, Some("b"), Some("k"), "tagging"),
+            Operation::DeleteObjectTagging
+        );
+    }
+
+    #[test]
+    fn bucket_tagging_and_cors() {
+        let cases = [
+            (Method::GET, "tagging", Operation::GetBucketTagging),
+            (Method::PUT, "tagging", Operation::PutBucketTagging),
+            (Method::DELETE, "tagging", Operation::DeleteBucketTagging),
+            (Method::GET, "cors", Operation::GetBucketCors),
+            (Method::PUT, "cors", Operation::PutBucketCors),
+            (Method::DELETE, "cors", Operation::DeleteBucketCors),
+        ];
+        for (method, query, expected) in cases {
+            assert_eq!(op(method.clone(), Some("b"), None, query), expected, "{method} ?{query}");
+        }
+    }
+
+    #[test]
+    fn options_is_preflight() {
+        assert_eq!(
+            op(Method::OPTIONS, Some("b"), Some("k"), ""),
+            Operation::CorsPreflight
+        );
+        assert_eq!(
+            op(Method::OPTIONS, Some("b"), None, ""),
+            Operation::CorsPreflight
+        );
+        assert!(matches!(
+            op(Method::OPTIONS, None, None, ""),
+            Operation::NotImplemented(_)
+        ));
+    }
+
+    #[test]
+    fn x_id_parameter_ignored() {
+        let cases = [
+            (Method::GET, None, None, "x-id=ListBuckets", Operation::ListBuckets),
+            (Method::PUT, Some("b"), Some("k"), "x-id=PutObject", Operation::PutObject),
+            (
+                Method::POST,
+                Some("b"),
+                None,
+                "delete&x-id=DeleteObjects",
+                Operation::DeleteObjects,
+            ),
+            (
+                Method::PUT,
+                Some("b"),
+                Some("k"),
+                "tagging&x-id=PutObjectTagging",
+                Operation::PutObjectTagging,
+            ),
+        ];
+        for (method, bucket, key, query, expected) in cases {
+            assert_eq!(op(method, bucket, key, query), expected, "{query}");
+        }
+    }
+
+    /// Every AWS S3 operation this server does not implement, as the request that names it,
+    /// with the operation name the router reports. None of them may reach a handler.
+    #[test]
+    fn unimplemented_operations_are_501() {
+        let bucket = |method: Method, query: &'static str, name: &'static str| {
+            (method, Some("b"), None, query, name)
+        };
+        let object = |method: Method, query: &'static str, name: &'static str| {
+            (method, Some("b"), Some("k"), query, name)
+        };
+        let cases = [
+            bucket(Method::GET, "accelerate", "GetBucketAccelerateConfiguration"),
+            bucket(Method::PUT, "accelerate", "PutBucketAccelerateConfiguration"),
+            bucket(Method::GET, "acl", "GetBucketAcl"),
+            bucket(Method::PUT, "acl", "PutBucketAcl"),
+            bucket(Method::GET, "analytics", "GetBucketAnalyticsConfiguration"),
+            bucket(Method::GET, "analytics&id=a", "GetBucketAnalyticsConfiguration"),
+            bucket(Method::PUT, "analytics&id=a", "PutBucketAnalyticsConfiguration"),
+            bucket(Method::DELETE, "analytics&id=a", "DeleteBucketAnalyticsConfiguration"),
+            bucket(Method::GET, "encryption", "GetBucketEncryption"),
+            bucket(Method::PUT, "encryption", "PutBucketEncryption"),
+            bucket(Method::DELETE, "encryption", "DeleteBucketEncryption"),
+            bucket(
+                Method::GET,
+                "intelligent-tiering",
+                "GetBucketIntelligentTieringConfiguration",
+            ),
+            bucket(
+                Method::PUT,
+                "intelligent-tiering&id=a",
+                "PutBucketIntelligentTieringConfiguration",
+            ),
+            bucket(
+                Method::DELETE,
+                "intelligent-tiering&id=a",
+                "DeleteBucketIntelligentTieringConfiguration",
+            ),
+            bucket(Method::GET, "inventory", "GetBucketInventoryConfiguration"),
+            bucket(Method::PUT, "inventory&id=a", "PutBucketInventoryConfiguration"),
+            bucket(Method::DELETE, "inventory&id=a", "DeleteBucketInventoryConfiguration"),
+            bucket(Method::GET, "lifecycle", "GetBucketLifecycleConfiguration"),
+            bucket(Method::PUT, "lifecycle", "PutBucketLifecycleConfiguration"),
+            bucket(Method::DELETE, "lifecycle", "DeleteBucketLifecycle"),
+            bucket(Method::GET, "logging", "GetBucketLogging"),
+            bucket(Method::PUT, "logging", "PutBucketLogging"),
+            bucket(
+                Method::POST,
+                "metadataConfiguration",
+                "CreateBucketMetadataConfiguration",
+            ),
+            bucket(
+                Method::GET,
+                "metadataConfiguration",
+                "GetBucketMetadataConfiguration",
+            ),
+            bucket(
+                Method::DELETE,
+                "metadataConfiguration",
+                "DeleteBucketMetadataConfiguration",
+            ),
+            bucket(
+                Method::PUT,
+                "metadataInventoryTable",
+                "UpdateBucketMetadataInventoryTableConfiguration",
+            ),
+            bucket(
+                Method::PUT,
+                "metadataJournalTable",
+                "UpdateBucketMetadataJournalTableConfiguration",
+            ),
+            bucket(
+                Method::POST,
+                "metadataTable",
+                "CreateBucketMetadataTableConfiguration",
+            ),
+            bucket(
+                Method::GET,
+                "metadataTable",
+                "GetBucketMetadataTableConfiguration",
+            ),
+            bucket(
+                Method::DELETE,
+                "metadataTable",
+                "DeleteBucketMetadataTableConfiguration",
+            ),
+            bucket(Method::GET, "metrics", "GetBucketMetricsConfiguration"),
+            bucket(Method::PUT, "metrics&id=a", "PutBucketMetricsConfiguration"),
+            bucket(Method::DELETE, "metrics&id=a", "DeleteBucketMetricsConfiguration"),
+            bucket(Method::GET, "notification", "GetBucketNotificationConfiguration"),
+            bucket(Method::PUT, "notification", "PutBucketNotificationConfiguration"),
+            bucket(Method::GET, "object-lock", "GetObjectLockConfiguration"),
+            bucket(Method::PUT, "object-lock", "PutObjectLockConfiguration"),
+            bucket(Method::GET, "ownershipControls", "GetBucketOwnershipControls"),
+            bucket(Method::PUT, "ownershipControls", "PutBucketOwnershipControls"),
+            bucket(Method::DELETE, "ownershipControls", "DeleteBucketOwnershipControls"),
+            bucket(Method::GET, "policy", "GetBucketPolicy"),
+            bucket(Method::PUT, "policy", "PutBucketPolicy"),
+            bucket(Method::DELETE, "policy", "DeleteBucketPolicy"),
+            bucket(Method::GET, "policyStatus", "GetBucketPolicyStatus"),
+            bucket(Method::GET, "publicAccessBlock", "GetPublicAccessBlock"),
+            bucket(Method::PUT, "publicAccessBlock", "PutPublicAccessBlock"),
+            bucket(Method::DELETE, "publicAccessBlock", "DeletePublicAccessBlock"),
+            bucket(Method::GET, "replication", "GetBucketReplication"),
+            bucket(Method::PUT, "replication", "PutBucketReplication"),
+            bucket(Method::DELETE, "replication", "DeleteBucketReplication"),
+            bucket(Method::GET, "requestPayment", "GetBucketRequestPayment"),
+            bucket(Method::PUT, "requestPayment", "PutBucketRequestPayment"),
+            bucket(Method::GET, "session", "CreateSession"),
+            bucket(Method::PUT, "versioning", "PutBucketVersioning"),
+            bucket(Method::GET, "website", "GetBucketWebsite"),
+            bucket(Method::PUT, "website", "PutBucketWebsite"),
+            bucket(Method::DELETE, "website", "DeleteBucketWebsite"),
+            bucket(Method::POST, "", "PostObject"),
+            object(Method::GET, "acl", "GetObjectAcl"),
+            object(Method::PUT, "acl", "PutObjectAcl"),
+            object(Method::GET, "legal-hold", "GetObjectLegalHold"),
+            object(Method::PUT, "legal-hold", "PutObjectLegalHold"),
+            object(Method::GET, "retention", "GetObjectRetention"),
+            object(Method::PUT, "retention", "PutObjectRetention"),
+            object(Method::PUT, "renameObject", "RenameObject"),
+            object(Method::POST, "restore", "RestoreObject"),
+            object(Method::POST, "select&select-type=2", "SelectObjectContent"),
+            object(Method::GET, "torrent", "GetObjectTorrent"),
+            (Method::POST, Some("WriteGetObjectResponse"), None, "", "PostObject"),
+        ];
+        for (method, bucket, key, query, name) in cases {
+            assert_eq!(
+                op(method.clone(), bucket, key, query),
+                Operation::NotImplemented(name),
+                "{method} {bucket:?} {key:?} ?{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_methods_are_501() {
+        for method in [Method::PATCH, Method::TRACE, Method::CONNECT] {
+            assert!(matches!(
+                op(method.clone(), Some("b"), Some("k"), ""),
+                Operation::NotImplemented(_)
+            ));
+            assert!(matches!(
+                op(method.clone(), Some("b"), None, ""),
+                Operation::NotImplemented(_)
+            ));
+            assert!(matches!(
+                op(method, None, None, ""),
+                Operation::NotImplemented(_)
+            ));
+        }
     }
 }

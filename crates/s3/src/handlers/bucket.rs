@@ -6,48 +6,49 @@ use oss_proto::xml::{
     BucketEntry, ListAllMyBucketsResult, LocationConstraint, Owner, VersioningConfiguration,
 };
 use oss_proto::{S3Error, S3ErrorCode};
-use oss_store::{ListQuery, ListUploadEntry, StoreError};
+use oss_store::{Bucket, ListQuery, ListUploadEntry, StoreError};
 
 use super::{Call, HandlerResult, read_small_body};
 use crate::auth::Payload;
 use crate::body::{self, RequestBody};
 use crate::error;
 
+/// Buckets on one ListBuckets page unless `max-buckets` asks for fewer.
+const MAX_BUCKETS_PER_PAGE: usize = 10_000;
+
 /// Largest CreateBucketConfiguration document we read.
 const MAX_CONFIGURATION_BYTES: u64 = 64 << 10;
 
+/// Lists the caller's buckets in name order, a page at a time: `prefix` and `bucket-region`
+/// filter the names, `max-buckets` (1 to 10000) sizes the page, and `continuation-token`
+/// resumes after the last bucket of the previous page.
 pub(crate) async fn list_buckets(call: &Call<'_>) -> HandlerResult {
     let account = &call.principal.account;
     let query = &call.context.query;
-    let prefix = query.get("prefix").unwrap_or("").to_owned();
+    let prefix = query.get("prefix").unwrap_or("");
+    let region = query.get("bucket-region");
     let max_buckets = match query.get("max-buckets") {
         Some(value) => match value.parse::<usize>() {
-            Ok(n) if (1..=10_000).contains(&n) => n,
+            Ok(n) if (1..=MAX_BUCKETS_PER_PAGE).contains(&n) => n,
             _ => {
                 return Err(S3Error::new(S3ErrorCode::InvalidArgument)
                     .with_message("max-buckets must be an integer from 1 to 10000.")
-                    .with_element("ArgumentName", "max-buckets".to_owned()));
+                    .with_element("ArgumentName", "max-buckets".to_owned())
+                    .with_element("ArgumentValue", value.to_owned()));
             }
         },
-        None => 10_000,
+        None => MAX_BUCKETS_PER_PAGE,
     };
     let after = match query.get("continuation-token") {
         Some(token) => Some(oss_proto::pagination::decode_continuation_token(token)?),
         None => None,
     };
 
-    let buckets = if call.principal.is_master() {
-        let store = call.store.clone();
-        let account_id = account.id.clone();
-        error::blocking(move || store.list_buckets(&account_id)).await?
-    } else {
-        // NOTE: sub-users see only buckets they hold a grant on, and grants are not stored
-        // yet, so the list is empty.
-        Vec::new()
-    };
-    let mut selected: Vec<_> = buckets
+    let mut selected: Vec<Bucket> = visible_buckets(call)
+        .await?
         .into_iter()
-        .filter(|b| b.name.starts_with(&prefix))
+        .filter(|b| b.name.starts_with(prefix))
+        .filter(|b| region.is_none_or(|region| b.region == region))
         .filter(|b| after.as_deref().is_none_or(|after| b.name.as_str() > after))
         .collect();
     let truncated = selected.len() > max_buckets;
@@ -77,6 +78,18 @@ pub(crate) async fn list_buckets(call: &Call<'_>) -> HandlerResult {
         prefix: query.get("prefix").map(str::to_owned),
     };
     Ok(body::xml(result.to_xml()))
+}
+
+/// Returns the buckets ListBuckets may show the caller, in name order.
+async fn visible_buckets(call: &Call<'_>) -> Result<Vec<Bucket>, S3Error> {
+    if !call.principal.is_master() {
+        // NOTE: sub-users see only buckets they hold a grant on, and grants are not stored
+        // yet, so the list is empty.
+        return Ok(Vec::new());
+    }
+    let store = call.store.clone();
+    let account_id = call.principal.account.id.clone();
+    error::blocking(move || store.list_buckets(&account_id)).await
 }
 
 pub(crate) async fn create_bucket(

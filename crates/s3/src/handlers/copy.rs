@@ -1,15 +1,16 @@
-//! CopyObject, and GetObjectTagging which copy tools read before they copy.
+//! CopyObject.
 
 use futures::StreamExt;
 use md5::{Digest, Md5};
 use oss_proto::conditional::ReadCondition;
-use oss_proto::xml::{CopyObjectResult, Tagging};
+use oss_proto::xml::CopyObjectResult;
 use oss_proto::{S3Error, S3ErrorCode};
 use percent_encoding::percent_decode_str;
 
-use super::object::object_meta;
+use super::object::{object_meta, tagging_header};
 use super::{Call, HandlerResult, load_named_bucket};
 use crate::body;
+use crate::context::RequestContext;
 use crate::error;
 
 /// Largest object CopyObject copies, as on AWS; larger ones need UploadPartCopy.
@@ -40,6 +41,18 @@ fn parse_copy_source(value: &str) -> Result<(String, String), S3Error> {
             Ok((bucket.to_owned(), key.to_owned()))
         }
         _ => Err(invalid()),
+    }
+}
+
+/// Reads a COPY or REPLACE directive header; COPY when absent.
+fn replaces(context: &RequestContext, header: &'static str) -> Result<bool, S3Error> {
+    match context.header(header) {
+        None => Ok(false),
+        Some(value) if value.eq_ignore_ascii_case("COPY") => Ok(false),
+        Some(value) if value.eq_ignore_ascii_case("REPLACE") => Ok(true),
+        Some(value) => Err(S3Error::new(S3ErrorCode::InvalidArgument)
+            .with_message(format!("Unknown directive {value:?} in {header}."))
+            .with_element("ArgumentName", header)),
     }
 }
 
@@ -74,17 +87,9 @@ pub(crate) async fn copy_object(call: &Call<'_>) -> HandlerResult {
         );
     }
 
-    // COPY keeps the source's metadata; REPLACE takes it from this request.
-    let replace = match context.header("x-amz-metadata-directive") {
-        None => false,
-        Some(value) if value.eq_ignore_ascii_case("COPY") => false,
-        Some(value) if value.eq_ignore_ascii_case("REPLACE") => true,
-        Some(value) => {
-            return Err(S3Error::new(S3ErrorCode::InvalidArgument)
-                .with_message(format!("Unknown metadata directive {value:?}."))
-                .with_element("ArgumentName", "x-amz-metadata-directive"));
-        }
-    };
+    // COPY keeps the source's metadata and tags; REPLACE takes them from this request.
+    let replace = replaces(context, "x-amz-metadata-directive")?;
+    let replace_tags = replaces(context, "x-amz-tagging-directive")?;
     let same_object = source_bucket.id == call.bucket().id && source_key == context.object_key();
     if same_object && !replace && !context.headers.contains_key("x-amz-storage-class") {
         return Err(S3Error::new(S3ErrorCode::InvalidRequest).with_message(
@@ -93,11 +98,19 @@ pub(crate) async fn copy_object(call: &Call<'_>) -> HandlerResult {
              or encryption attributes.",
         ));
     }
-    let meta = if replace {
+    let mut meta = if replace {
         object_meta(&context.headers)?
     } else {
         record.meta.clone()
     };
+    meta.tags = if replace_tags {
+        tagging_header(&context.headers)?
+    } else {
+        record.meta.tags.clone()
+    };
+    if let Some(class) = context.header("x-amz-storage-class") {
+        meta.storage_class = Some(class.to_owned());
+    }
 
     // Stream the source into a new blob, hashing it for the new ETag.
     let reservation = call
@@ -136,22 +149,6 @@ pub(crate) async fn copy_object(call: &Call<'_>) -> HandlerResult {
         checksum_type: None,
     };
     Ok(body::xml(result.to_xml()))
-}
-
-/// Returns the object's tag set, empty unless tags were stored with it.
-pub(crate) async fn get_object_tagging(call: &Call<'_>) -> HandlerResult {
-    let store = call.store.clone();
-    let bucket = call.bucket().clone();
-    let key = call.context.object_key().to_owned();
-    let record = error::blocking(move || store.head_object(&bucket, &key)).await?;
-    let Some(record) = record else {
-        return Err(S3Error::new(S3ErrorCode::NoSuchKey)
-            .with_element("Key", call.context.object_key().to_owned()));
-    };
-    let tagging = Tagging {
-        tags: record.meta.tags,
-    };
-    Ok(body::xml(tagging.to_xml()))
 }
 
 #[cfg(test)]

@@ -2,9 +2,12 @@
 
 mod bucket;
 mod copy;
+pub(crate) mod cors;
+mod digest;
 mod list;
 mod multipart;
 mod object;
+mod tagging;
 
 use http::Response;
 use oss_proto::{S3Error, S3ErrorCode};
@@ -46,6 +49,9 @@ pub(crate) async fn dispatch(
     context: &mut RequestContext,
     mut body: RequestBody,
 ) -> HandlerResult {
+    if context.operation == Operation::CorsPreflight {
+        return cors::preflight(store, context).await;
+    }
     let authenticated = auth::authenticate(store, context).await?;
     context.principal = Some(authenticated.principal.clone());
     let principal = &authenticated.principal;
@@ -86,7 +92,19 @@ pub(crate) async fn dispatch(
         Operation::DeleteObjects => object::delete_objects(&call, &mut body, payload).await,
         Operation::PutObject => object::put_object(&call, &mut body, payload).await,
         Operation::CopyObject => copy::copy_object(&call).await,
-        Operation::GetObjectTagging => copy::get_object_tagging(&call).await,
+        Operation::GetObjectTagging => tagging::get_object_tagging(&call).await,
+        Operation::PutObjectTagging => {
+            tagging::put_object_tagging(&call, &mut body, payload).await
+        }
+        Operation::DeleteObjectTagging => tagging::delete_object_tagging(&call).await,
+        Operation::GetBucketTagging => tagging::get_bucket_tagging(&call).await,
+        Operation::PutBucketTagging => {
+            tagging::put_bucket_tagging(&call, &mut body, payload).await
+        }
+        Operation::DeleteBucketTagging => tagging::delete_bucket_tagging(&call).await,
+        Operation::GetBucketCors => cors::get_bucket_cors(&call).await,
+        Operation::PutBucketCors => cors::put_bucket_cors(&call, &mut body, payload).await,
+        Operation::DeleteBucketCors => cors::delete_bucket_cors(&call).await,
         Operation::GetObject => object::get_object(&call).await,
         Operation::HeadObject => object::head_object(&call).await,
         Operation::DeleteObject => object::delete_object(&call).await,
@@ -97,7 +115,9 @@ pub(crate) async fn dispatch(
         }
         Operation::AbortMultipartUpload => multipart::abort_multipart_upload(&call).await,
         Operation::ListParts => multipart::list_parts(&call).await,
-        Operation::NotImplemented(_) => unreachable!("answered above"),
+        Operation::NotImplemented(_) | Operation::CorsPreflight => {
+            unreachable!("answered above")
+        }
     }
 }
 

@@ -276,14 +276,7 @@ pub(crate) async fn delete_objects(
         MAX_DELETE_DOCUMENT_BYTES,
     )
     .await?;
-    if let Some(value) = call.context.header("content-md5") {
-        let expected = oss_proto::checksum::parse_content_md5(value)?;
-        let computed: [u8; 16] = <md5::Md5 as md5::Digest>::digest(&document).into();
-        if expected != computed {
-            return Err(S3Error::new(S3ErrorCode::BadDigest)
-                .with_message("The Content-MD5 you specified did not match what we received."));
-        }
-    }
+    super::digest::verify_document(call.context, &document, true)?;
     let request = oss_proto::xml::parse_delete(&document)?;
     if request.objects.len() > MAX_DELETE_KEYS {
         return Err(
@@ -330,7 +323,7 @@ pub(crate) async fn delete_objects(
     Ok(body::xml(result.to_xml()))
 }
 
-/// System and user metadata sent with PutObject or CreateMultipartUpload.
+/// System and user metadata, and tags, sent with PutObject or CreateMultipartUpload.
 pub(crate) fn object_meta(headers: &HeaderMap) -> Result<ObjectMeta, S3Error> {
     let text = |name: &str| {
         headers
@@ -347,8 +340,25 @@ pub(crate) fn object_meta(headers: &HeaderMap) -> Result<ObjectMeta, S3Error> {
         expires: text("expires"),
         user_metadata: oss_proto::headers::user_metadata(headers)?,
         storage_class: text("x-amz-storage-class"),
+        tags: tagging_header(headers)?,
         ..ObjectMeta::default()
     })
+}
+
+/// Reads the tags of the `x-amz-tagging` header, which PutObject, CreateMultipartUpload and
+/// CopyObject accept.
+pub(crate) fn tagging_header(headers: &HeaderMap) -> Result<Vec<(String, String)>, S3Error> {
+    match headers.get("x-amz-tagging") {
+        None => Ok(Vec::new()),
+        Some(value) => {
+            let value = value.to_str().map_err(|_| {
+                S3Error::new(S3ErrorCode::InvalidArgument)
+                    .with_message("The header 'x-amz-tagging' must be URL-encoded ASCII.")
+                    .with_element("ArgumentName", "x-amz-tagging")
+            })?;
+            oss_proto::tagging::parse_tagging_header(value)
+        }
+    }
 }
 
 /// Removes the `aws-chunked` transfer coding, which describes the request, not the object.
