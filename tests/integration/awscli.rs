@@ -19,6 +19,7 @@ pub struct AwsCli {
     endpoint: String,
     credentials_file: PathBuf,
     config_file: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 impl AwsCli {
@@ -31,6 +32,28 @@ impl AwsCli {
             endpoint: server.endpoint(),
             credentials_file: server.credentials_path(),
             config_file,
+            env: Vec::new(),
+        }
+    }
+
+    /// Uses `config` as the aws-cli config file, `endpoint` as the endpoint URL and `env` as
+    /// extra environment variables, such as a proxy.
+    pub fn customized(
+        server: &Server,
+        config: &str,
+        endpoint: String,
+        env: &[(&str, &str)],
+    ) -> AwsCli {
+        let config_file = server.dir().join("aws-config-custom");
+        fs::write(&config_file, config).expect("write aws-cli config");
+        AwsCli {
+            endpoint,
+            credentials_file: server.credentials_path(),
+            config_file,
+            env: env
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
         }
     }
 
@@ -49,6 +72,7 @@ impl AwsCli {
             .env("AWS_CONFIG_FILE", &self.config_file)
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_PAGER", "")
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
             .output()
             .unwrap_or_else(|error| panic!("run {AWS}: {error}"))
     }

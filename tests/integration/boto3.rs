@@ -9,8 +9,16 @@ use crate::server::Server;
 /// Runs `tests/python/<script>` against a fresh server and asserts that it exits 0.
 fn run_script(script: &str) {
     let server = Server::start();
+    run_script_on(&server, script, &[]);
+}
+
+/// Runs `tests/python/<script>` against `server`, with `extra_env` added to the environment,
+/// and asserts that it exits 0. `OSS_TEST_SCRATCH` names a directory for the script's files.
+pub fn run_script_on(server: &Server, script: &str, extra_env: &[(&str, &str)]) {
     let credentials = server.credentials();
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python");
+    let scratch = server.dir().join("python-scratch");
+    std::fs::create_dir_all(&scratch).expect("create scratch dir");
     let mut command = Command::new("python3");
     command.arg(scripts.join(script)).current_dir(&scripts);
     // Profiles, endpoints or keys from the developer's shell must not leak in.
@@ -21,6 +29,7 @@ fn run_script(script: &str) {
     }
     let output = command
         .env("OSS_TEST_ENDPOINT", server.endpoint())
+        .env("OSS_TEST_SCRATCH", &scratch)
         .env("AWS_ACCESS_KEY_ID", &credentials.access_key)
         .env("AWS_SECRET_ACCESS_KEY", &credentials.secret_key)
         .env("AWS_DEFAULT_REGION", &credentials.region)
@@ -31,6 +40,7 @@ fn run_script(script: &str) {
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("PYTHONDONTWRITEBYTECODE", "1")
+        .envs(extra_env.iter().copied())
         .output()
         .unwrap_or_else(|error| panic!("run python3 {script}: {error}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -56,4 +66,9 @@ fn boto3_objects() {
 #[test]
 fn boto3_listing() {
     run_script("test_listing.py");
+}
+
+#[test]
+fn boto3_list_buckets_pages() {
+    run_script("test_list_buckets.py");
 }

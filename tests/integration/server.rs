@@ -50,6 +50,8 @@ pub struct Server {
     dir: TempDir,
     options: Options,
     process: Option<Process>,
+    /// `http` or `https`, from the S3 listening line.
+    s3_scheme: String,
     s3_addr: SocketAddr,
     admin_addr: SocketAddr,
     credentials: Credentials,
@@ -85,6 +87,7 @@ impl Server {
             dir,
             options,
             process: None,
+            s3_scheme: String::new(),
             s3_addr: unset,
             admin_addr: unset,
             credentials: Credentials {
@@ -106,6 +109,7 @@ impl Server {
         );
         let (process, s3, admin) = spawn(self.dir.path(), &self.options);
         self.process = Some(process);
+        self.s3_scheme = s3.split("://").next().unwrap_or_default().to_owned();
         self.s3_addr = parse_addr(&s3);
         self.admin_addr = parse_addr(&admin);
         self.credentials = read_credentials(&self.data_dir().join("credentials"));
@@ -162,9 +166,14 @@ impl Server {
             .expect("run oss fsck")
     }
 
-    /// Returns the S3 endpoint's URL, `http://127.0.0.1:PORT`.
+    /// Returns the S3 endpoint's URL, `http://127.0.0.1:PORT` (`https` with TLS).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.s3_addr)
+        format!("{}://{}", self.s3_scheme, self.s3_addr)
+    }
+
+    /// Returns the address of the S3 endpoint.
+    pub fn s3_addr(&self) -> SocketAddr {
+        self.s3_addr
     }
 
     /// Returns the address of the admin endpoint.

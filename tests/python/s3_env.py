@@ -1,7 +1,9 @@
 """Shared set-up for the boto3 tests: a client for the server named by the environment.
 
 The Rust harness sets OSS_TEST_ENDPOINT (such as http://127.0.0.1:PORT), AWS_ACCESS_KEY_ID,
-AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION before it runs a script.
+AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION before it runs a script. For an https endpoint it
+also sets OSS_TEST_CA_BUNDLE, the PEM file of the certificate authority that signed the server's
+certificate.
 """
 
 import os
@@ -12,6 +14,7 @@ import botocore.exceptions
 
 ENDPOINT = os.environ["OSS_TEST_ENDPOINT"]
 REGION = os.environ.get("AWS_DEFAULT_REGION", "beijing-1")
+CA_BUNDLE = os.environ.get("OSS_TEST_CA_BUNDLE")
 
 
 def client(**config):
@@ -21,7 +24,9 @@ def client(**config):
         retries={"max_attempts": 1, "mode": "standard"},
         **config,
     )
-    return boto3.client("s3", endpoint_url=ENDPOINT, region_name=REGION, config=settings)
+    return boto3.client(
+        "s3", endpoint_url=ENDPOINT, region_name=REGION, config=settings, verify=CA_BUNDLE
+    )
 
 
 def error_of(call, *args, **kwargs):
