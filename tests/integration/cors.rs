@@ -80,9 +80,7 @@ fn bucket_cors_validation() {
     let server = Server::start();
     let aws = AwsCli::new(&server);
     aws.ok(&["s3api", "create-bucket", "--bucket", "web"]);
-    let rule = |origin: &str, method: &str| {
-        json!({"AllowedOrigins": [origin], "AllowedMethods": [method]})
-    };
+    let rule = |origin: &str, method: &str| json!({"AllowedOrigins": [origin], "AllowedMethods": [method]});
     let too_many: Vec<Value> = (0..101).map(|_| rule("*", "GET")).collect();
     let hundred: Vec<Value> = (0..100).map(|_| rule("*", "GET")).collect();
     let header_wildcards = json!({
@@ -158,7 +156,14 @@ async fn preflight_answered_from_rules() {
     let vary = allowed.header("vary").unwrap_or_default();
     assert!(vary.contains("Origin"), "Vary: {vary}");
 
-    let any_origin = preflight(&client, "/web", Some("https://x.example"), Some("GET"), None).await;
+    let any_origin = preflight(
+        &client,
+        "/web",
+        Some("https://x.example"),
+        Some("GET"),
+        None,
+    )
+    .await;
     assert_eq!(any_origin.status.as_u16(), 200, "{any_origin:?}");
     assert_eq!(any_origin.header("access-control-allow-origin"), Some("*"));
     assert_eq!(any_origin.header("access-control-allow-credentials"), None);
@@ -212,7 +217,10 @@ async fn actual_requests_get_cors_headers() {
     let get = client.get("/web/k").header("origin", APP).send().await;
     get.assert_success();
     assert_eq!(get.header("access-control-allow-origin"), Some("*"));
-    assert_eq!(get.header("access-control-allow-methods"), Some("GET, HEAD"));
+    assert_eq!(
+        get.header("access-control-allow-methods"),
+        Some("GET, HEAD")
+    );
     assert!(get.header("vary").unwrap_or_default().contains("Origin"));
 
     let write = client

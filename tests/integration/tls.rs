@@ -122,7 +122,14 @@ fn awscli_over_tls() {
     let server = pki.start_server();
     let aws = AwsCli::new(&server);
     let ca = path_string(&pki.ca_path());
-    aws.ok(&["s3api", "create-bucket", "--bucket", "tls", "--ca-bundle", &ca]);
+    aws.ok(&[
+        "s3api",
+        "create-bucket",
+        "--bucket",
+        "tls",
+        "--ca-bundle",
+        &ca,
+    ]);
     let body = server.dir().join("body.txt");
     fs::write(&body, b"over TLS").expect("write body");
     aws.ok(&[
@@ -150,7 +157,10 @@ fn awscli_over_tls() {
 
     // Without the authority, the client must refuse the certificate.
     let output = aws.run(&["s3api", "list-buckets"]);
-    assert!(!output.status.success(), "an untrusted certificate was accepted");
+    assert!(
+        !output.status.success(),
+        "an untrusted certificate was accepted"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("SSL"), "unexpected error: {stderr}");
 }

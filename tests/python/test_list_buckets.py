@@ -53,10 +53,10 @@ class ListBucketsTests(unittest.TestCase):
         page = self.s3.list_buckets(BucketRegion="beijing-5")
         self.assertEqual(page["Buckets"], [])
 
-    def test_bad_max_buckets(self):
-        for value in [0, 10001]:
-            code, status, _ = s3_env.error_of(self.s3.list_buckets, MaxBuckets=value)
-            self.assertEqual((code, status), ("InvalidArgument", 400), value)
+    def test_max_buckets_over_limit(self):
+        # botocore itself refuses values below 1, so only the upper bound reaches the server.
+        code, status, _ = s3_env.error_of(self.s3.list_buckets, MaxBuckets=10001)
+        self.assertEqual((code, status), ("InvalidArgument", 400))
 
     def test_bad_continuation_token(self):
         code, status, _ = s3_env.error_of(self.s3.list_buckets, ContinuationToken="%%%")

@@ -1,8 +1,8 @@
 //! Bucket CORS rules: the CORSConfiguration document, its validation, and how a browser's
 //! request is matched against the rules.
 //!
-//! A preflight (`OPTIONS`) request and an actual request that carries `Origin` are both
-//! answered from the first rule that allows the origin and the method; a preflight also needs
+//! A preflight (`OPTIONS`) request and an actual request that carries `Origin` both get the
+//! headers of the first rule that allows the origin and the method. A preflight also needs
 //! every header named in `Access-Control-Request-Headers` to be allowed.
 
 use crate::error::{S3Error, S3ErrorCode, S3Result};
@@ -33,7 +33,7 @@ pub struct CorsRule {
     pub allowed_origins: Vec<String>,
     /// Methods, each one of [`CORS_METHODS`].
     pub allowed_methods: Vec<String>,
-    /// Headers a preflight may request, each with at most one `*`; compared case-insensitively.
+    /// Headers a preflight may request, each with at most one `*`, compared case-insensitively.
     pub allowed_headers: Vec<String>,
     /// Response headers that browser scripts may read.
     pub expose_headers: Vec<String>,
@@ -199,10 +199,12 @@ pub fn parse_cors_configuration(body: &[u8]) -> S3Result<CorsConfiguration> {
         return Err(malformed("<CORSConfiguration> has no <CORSRule>"));
     }
     if rules.len() > MAX_CORS_RULES {
-        return Err(S3Error::new(S3ErrorCode::MalformedXML).with_message(format!(
-            "The CORS configuration has {} rules; at most {MAX_CORS_RULES} are allowed.",
-            rules.len()
-        )));
+        return Err(
+            S3Error::new(S3ErrorCode::MalformedXML).with_message(format!(
+                "The CORS configuration has {} rules; at most {MAX_CORS_RULES} are allowed.",
+                rules.len()
+            )),
+        );
     }
     Ok(CorsConfiguration { rules })
 }
@@ -248,12 +250,20 @@ fn validate_rule(rule: &CorsRule) -> S3Result<()> {
             "Found unsupported HTTP method in CORS config. Unsupported method is {method}"
         )));
     }
-    if let Some(origin) = rule.allowed_origins.iter().find(|o| o.matches('*').count() > 1) {
+    if let Some(origin) = rule
+        .allowed_origins
+        .iter()
+        .find(|o| o.matches('*').count() > 1)
+    {
         return Err(invalid(format!(
             "AllowedOrigin \"{origin}\" can not have more than one wildcard."
         )));
     }
-    if let Some(header) = rule.allowed_headers.iter().find(|h| h.matches('*').count() > 1) {
+    if let Some(header) = rule
+        .allowed_headers
+        .iter()
+        .find(|h| h.matches('*').count() > 1)
+    {
         return Err(invalid(format!(
             "AllowedHeader \"{header}\" can not have more than one wildcard."
         )));
@@ -300,11 +310,27 @@ mod tests {
     #[test]
     fn wildcard_patterns() {
         assert!(wildcard_match("*", "https://a.example", false));
-        assert!(wildcard_match("https://*.example", "https://a.example", false));
-        assert!(!wildcard_match("https://*.example", "http://a.example", false));
-        assert!(!wildcard_match("https://*.example", "https://example", false));
+        assert!(wildcard_match(
+            "https://*.example",
+            "https://a.example",
+            false
+        ));
+        assert!(!wildcard_match(
+            "https://*.example",
+            "http://a.example",
+            false
+        ));
+        assert!(!wildcard_match(
+            "https://*.example",
+            "https://example",
+            false
+        ));
         assert!(wildcard_match("x-amz-*", "X-Amz-Date", true));
-        assert!(!wildcard_match("https://A.example", "https://a.example", false));
+        assert!(!wildcard_match(
+            "https://A.example",
+            "https://a.example",
+            false
+        ));
     }
 
     #[test]
@@ -384,7 +410,11 @@ mod tests {
     fn preflight_matching() {
         let configuration = CorsConfiguration {
             rules: vec![
-                rule(&["https://app.example"], &["PUT"], &["content-type", "x-amz-*"]),
+                rule(
+                    &["https://app.example"],
+                    &["PUT"],
+                    &["content-type", "x-amz-*"],
+                ),
                 rule(&["*"], &["GET"], &[]),
             ],
         };

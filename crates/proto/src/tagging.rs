@@ -16,7 +16,8 @@ pub const MAX_TAG_KEY_LENGTH: usize = 128;
 /// The maximum length of a tag value, in Unicode characters.
 pub const MAX_TAG_VALUE_LENGTH: usize = 256;
 
-/// What a tag set is attached to, which sets its size limit and the error AWS sends past it.
+/// The kind of resource a tag set belongs to, which sets its size limit and the error AWS sends
+/// past it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagTarget {
     /// An object: at most [`MAX_OBJECT_TAGS`] tags.
@@ -72,14 +73,16 @@ pub fn validate_tags(tags: &[(String, String)], target: TagTarget) -> S3Result<(
                 .with_element("TagKey", key.clone()));
         }
         if tags[..index].iter().any(|(earlier, _)| earlier == key) {
-            return Err(invalid_tag("Cannot provide multiple Tags with the same key")
-                .with_element("TagKey", key.clone()));
+            return Err(
+                invalid_tag("Cannot provide multiple Tags with the same key")
+                    .with_element("TagKey", key.clone()),
+            );
         }
     }
     Ok(())
 }
 
-fn invalid_tag(message: &str) -> S3Error {
+fn invalid_tag(message: &'static str) -> S3Error {
     S3Error::new(S3ErrorCode::InvalidTag).with_message(message)
 }
 
@@ -186,7 +189,10 @@ mod tests {
         assert_eq!(code_of(&numbered(MAX_BUCKET_TAGS), TagTarget::Bucket), None);
         let error = validate_tags(&numbered(MAX_BUCKET_TAGS + 1), TagTarget::Bucket).unwrap_err();
         assert_eq!(error.code(), S3ErrorCode::BadRequest);
-        assert_eq!(error.message(), "Bucket tag count cannot be greater than 50");
+        assert_eq!(
+            error.message(),
+            "Bucket tag count cannot be greater than 50"
+        );
     }
 
     #[test]

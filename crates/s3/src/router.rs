@@ -547,7 +547,11 @@ mod tests {
             (Method::DELETE, "cors", Operation::DeleteBucketCors),
         ];
         for (method, query, expected) in cases {
-            assert_eq!(op(method.clone(), Some("b"), None, query), expected, "{method} ?{query}");
+            assert_eq!(
+                op(method.clone(), Some("b"), None, query),
+                expected,
+                "{method} ?{query}"
+            );
         }
     }
 
@@ -570,8 +574,20 @@ mod tests {
     #[test]
     fn x_id_parameter_ignored() {
         let cases = [
-            (Method::GET, None, None, "x-id=ListBuckets", Operation::ListBuckets),
-            (Method::PUT, Some("b"), Some("k"), "x-id=PutObject", Operation::PutObject),
+            (
+                Method::GET,
+                None,
+                None,
+                "x-id=ListBuckets",
+                Operation::ListBuckets,
+            ),
+            (
+                Method::PUT,
+                Some("b"),
+                Some("k"),
+                "x-id=PutObject",
+                Operation::PutObject,
+            ),
             (
                 Method::POST,
                 Some("b"),
@@ -603,14 +619,34 @@ mod tests {
             (method, Some("b"), Some("k"), query, name)
         };
         let cases = [
-            bucket(Method::GET, "accelerate", "GetBucketAccelerateConfiguration"),
-            bucket(Method::PUT, "accelerate", "PutBucketAccelerateConfiguration"),
+            bucket(
+                Method::GET,
+                "accelerate",
+                "GetBucketAccelerateConfiguration",
+            ),
+            bucket(
+                Method::PUT,
+                "accelerate",
+                "PutBucketAccelerateConfiguration",
+            ),
             bucket(Method::GET, "acl", "GetBucketAcl"),
             bucket(Method::PUT, "acl", "PutBucketAcl"),
             bucket(Method::GET, "analytics", "GetBucketAnalyticsConfiguration"),
-            bucket(Method::GET, "analytics&id=a", "GetBucketAnalyticsConfiguration"),
-            bucket(Method::PUT, "analytics&id=a", "PutBucketAnalyticsConfiguration"),
-            bucket(Method::DELETE, "analytics&id=a", "DeleteBucketAnalyticsConfiguration"),
+            bucket(
+                Method::GET,
+                "analytics&id=a",
+                "GetBucketAnalyticsConfiguration",
+            ),
+            bucket(
+                Method::PUT,
+                "analytics&id=a",
+                "PutBucketAnalyticsConfiguration",
+            ),
+            bucket(
+                Method::DELETE,
+                "analytics&id=a",
+                "DeleteBucketAnalyticsConfiguration",
+            ),
             bucket(Method::GET, "encryption", "GetBucketEncryption"),
             bucket(Method::PUT, "encryption", "PutBucketEncryption"),
             bucket(Method::DELETE, "encryption", "DeleteBucketEncryption"),
@@ -630,8 +666,16 @@ mod tests {
                 "DeleteBucketIntelligentTieringConfiguration",
             ),
             bucket(Method::GET, "inventory", "GetBucketInventoryConfiguration"),
-            bucket(Method::PUT, "inventory&id=a", "PutBucketInventoryConfiguration"),
-            bucket(Method::DELETE, "inventory&id=a", "DeleteBucketInventoryConfiguration"),
+            bucket(
+                Method::PUT,
+                "inventory&id=a",
+                "PutBucketInventoryConfiguration",
+            ),
+            bucket(
+                Method::DELETE,
+                "inventory&id=a",
+                "DeleteBucketInventoryConfiguration",
+            ),
             bucket(Method::GET, "lifecycle", "GetBucketLifecycleConfiguration"),
             bucket(Method::PUT, "lifecycle", "PutBucketLifecycleConfiguration"),
             bucket(Method::DELETE, "lifecycle", "DeleteBucketLifecycle"),
@@ -679,21 +723,49 @@ mod tests {
             ),
             bucket(Method::GET, "metrics", "GetBucketMetricsConfiguration"),
             bucket(Method::PUT, "metrics&id=a", "PutBucketMetricsConfiguration"),
-            bucket(Method::DELETE, "metrics&id=a", "DeleteBucketMetricsConfiguration"),
-            bucket(Method::GET, "notification", "GetBucketNotificationConfiguration"),
-            bucket(Method::PUT, "notification", "PutBucketNotificationConfiguration"),
+            bucket(
+                Method::DELETE,
+                "metrics&id=a",
+                "DeleteBucketMetricsConfiguration",
+            ),
+            bucket(
+                Method::GET,
+                "notification",
+                "GetBucketNotificationConfiguration",
+            ),
+            bucket(
+                Method::PUT,
+                "notification",
+                "PutBucketNotificationConfiguration",
+            ),
             bucket(Method::GET, "object-lock", "GetObjectLockConfiguration"),
             bucket(Method::PUT, "object-lock", "PutObjectLockConfiguration"),
-            bucket(Method::GET, "ownershipControls", "GetBucketOwnershipControls"),
-            bucket(Method::PUT, "ownershipControls", "PutBucketOwnershipControls"),
-            bucket(Method::DELETE, "ownershipControls", "DeleteBucketOwnershipControls"),
+            bucket(
+                Method::GET,
+                "ownershipControls",
+                "GetBucketOwnershipControls",
+            ),
+            bucket(
+                Method::PUT,
+                "ownershipControls",
+                "PutBucketOwnershipControls",
+            ),
+            bucket(
+                Method::DELETE,
+                "ownershipControls",
+                "DeleteBucketOwnershipControls",
+            ),
             bucket(Method::GET, "policy", "GetBucketPolicy"),
             bucket(Method::PUT, "policy", "PutBucketPolicy"),
             bucket(Method::DELETE, "policy", "DeleteBucketPolicy"),
             bucket(Method::GET, "policyStatus", "GetBucketPolicyStatus"),
             bucket(Method::GET, "publicAccessBlock", "GetPublicAccessBlock"),
             bucket(Method::PUT, "publicAccessBlock", "PutPublicAccessBlock"),
-            bucket(Method::DELETE, "publicAccessBlock", "DeletePublicAccessBlock"),
+            bucket(
+                Method::DELETE,
+                "publicAccessBlock",
+                "DeletePublicAccessBlock",
+            ),
             bucket(Method::GET, "replication", "GetBucketReplication"),
             bucket(Method::PUT, "replication", "PutBucketReplication"),
             bucket(Method::DELETE, "replication", "DeleteBucketReplication"),
@@ -715,7 +787,13 @@ mod tests {
             object(Method::POST, "restore", "RestoreObject"),
             object(Method::POST, "select&select-type=2", "SelectObjectContent"),
             object(Method::GET, "torrent", "GetObjectTorrent"),
-            (Method::POST, Some("WriteGetObjectResponse"), None, "", "PostObject"),
+            (
+                Method::POST,
+                Some("WriteGetObjectResponse"),
+                None,
+                "",
+                "PostObject",
+            ),
         ];
         for (method, bucket, key, query, name) in cases {
             assert_eq!(

@@ -72,7 +72,7 @@ impl Store {
         self.put_setting(bucket, Setting::Tags, &tags)
     }
 
-    /// Removes the bucket's tag set; removing an absent one succeeds.
+    /// Removes the bucket's tag set. Removing an absent one succeeds.
     pub fn delete_bucket_tags(&self, bucket: &Bucket) -> Result<()> {
         self.delete_setting(bucket, Setting::Tags)
     }
@@ -89,14 +89,19 @@ impl Store {
         self.put_setting(bucket, Setting::Cors, &rules)
     }
 
-    /// Removes the bucket's CORS rules; removing absent ones succeeds.
+    /// Removes the bucket's CORS rules. Removing absent ones succeeds.
     pub fn delete_bucket_cors(&self, bucket: &Bucket) -> Result<()> {
         self.delete_setting(bucket, Setting::Cors)
     }
 
     /// Writes a setting row. Holding `bucket_rows` shared keeps `delete_bucket` out until the
     /// row is committed, so no row outlives its bucket.
-    fn put_setting<T: Serialize>(&self, bucket: &Bucket, setting: Setting, value: &T) -> Result<()> {
+    fn put_setting<T: Serialize>(
+        &self,
+        bucket: &Bucket,
+        setting: Setting,
+        value: &T,
+    ) -> Result<()> {
         let inner = &self.0;
         let _rows = read(&inner.bucket_rows);
         self.check_bucket_live(bucket)?;
@@ -170,6 +175,9 @@ mod tests {
             .unwrap();
         assert_eq!(t.store.bucket_tags(&again).unwrap(), None);
         let old_row = Setting::Tags.row_key(bucket.id);
-        assert_eq!(t.store.0.meta.get(Cf::BucketSettings, &old_row).unwrap(), None);
+        assert_eq!(
+            t.store.0.meta.get(Cf::BucketSettings, &old_row).unwrap(),
+            None
+        );
     }
 }

@@ -327,7 +327,8 @@ mod tests {
             ("e".to_owned(), String::new()),
         ];
         let xml = Tagging { tags: tags.clone() }.to_xml();
-        let parsed = crate::xml::parse_tagging(xml.as_bytes(), crate::tagging::TagTarget::Object).unwrap();
+        let parsed =
+            crate::xml::parse_tagging(xml.as_bytes(), crate::tagging::TagTarget::Object).unwrap();
         assert_eq!(parsed, tags);
     }
 

@@ -395,7 +395,11 @@ mod tests {
             ),
         ];
         for (body, code) in cases {
-            assert_eq!(code_of(parse_tagging(body, TagTarget::Object)), Some(code), "{body:?}");
+            assert_eq!(
+                code_of(parse_tagging(body, TagTarget::Object)),
+                Some(code),
+                "{body:?}"
+            );
         }
     }
 

@@ -7,7 +7,7 @@ use oss_proto::cors::{
     parse_requested_headers, response_headers,
 };
 use oss_proto::{S3Error, S3ErrorCode};
-use oss_store::{Bucket, CorsRuleRecord, Store};
+use oss_store::{CorsRuleRecord, Store};
 
 use super::{Call, HandlerResult, digest, read_small_body};
 use crate::auth::Payload;
@@ -33,13 +33,8 @@ pub(crate) async fn put_bucket_cors(
     request_body: &mut RequestBody,
     payload: Payload,
 ) -> HandlerResult {
-    let document = read_small_body(
-        call.context,
-        request_body,
-        payload,
-        MAX_CORS_DOCUMENT_BYTES,
-    )
-    .await?;
+    let document =
+        read_small_body(call.context, request_body, payload, MAX_CORS_DOCUMENT_BYTES).await?;
     digest::verify_document(call.context, &document, true)?;
     let configuration = parse_cors_configuration(&document)?;
     let rules: Vec<CorsRuleRecord> = configuration.rules.into_iter().map(to_record).collect();
@@ -50,7 +45,7 @@ pub(crate) async fn put_bucket_cors(
     Ok(body::status(StatusCode::OK))
 }
 
-/// Removes the bucket's CORS rules; a bucket without rules gives the same answer.
+/// Removes the bucket's CORS rules. A bucket without rules gets the same response.
 pub(crate) async fn delete_bucket_cors(call: &Call<'_>) -> HandlerResult {
     let store = call.store.clone();
     let bucket = call.bucket().clone();
@@ -58,12 +53,12 @@ pub(crate) async fn delete_bucket_cors(call: &Call<'_>) -> HandlerResult {
     Ok(body::status(StatusCode::NO_CONTENT))
 }
 
-/// Answers a preflight request from the bucket's rules.
+/// Evaluates a preflight request against the bucket's rules.
 ///
 /// Browsers send preflights without credentials, so this runs before authentication and
 /// reveals only what the rules allow. A missing `Origin` or `Access-Control-Request-Method` is
-/// 400 `BadRequest`; a bucket without rules, or no rule that allows the origin, the method and
-/// every requested header, is 403 `AccessForbidden`, as AWS sends.
+/// 400 `BadRequest`. A bucket without rules (or no bucket at all), or no rule that allows the
+/// origin, the method and every requested header, is 403 `AccessForbidden`, as AWS sends.
 pub(crate) async fn preflight(store: &Store, context: &RequestContext) -> HandlerResult {
     let resource_type = if context.key.is_some() {
         "OBJECT"
@@ -111,7 +106,10 @@ pub(crate) async fn preflight(store: &Store, context: &RequestContext) -> Handle
         ));
     };
     let mut response = body::status(StatusCode::OK);
-    insert_headers(&mut response, response_headers(rule, origin, Some(&requested)));
+    insert_headers(
+        &mut response,
+        response_headers(rule, origin, Some(&requested)),
+    );
     Ok(response)
 }
 
@@ -155,7 +153,7 @@ pub(crate) async fn add_response_headers(
     }
 }
 
-/// Loads the CORS rules of the bucket named `name`; None when the bucket does not exist or
+/// Loads the CORS rules of the bucket named `name`, or None when the bucket does not exist or
 /// has no rules.
 async fn load_configuration(
     store: &Store,
@@ -164,7 +162,7 @@ async fn load_configuration(
     let store = store.clone();
     let name = name.to_owned();
     let rules = error::blocking(move || {
-        let Some(bucket): Option<Bucket> = store.bucket(&name)? else {
+        let Some(bucket) = store.bucket(&name)? else {
             return Err(oss_store::StoreError::NoSuchBucket);
         };
         store.bucket_cors(&bucket)

@@ -93,14 +93,10 @@ pub(crate) async fn dispatch(
         Operation::PutObject => object::put_object(&call, &mut body, payload).await,
         Operation::CopyObject => copy::copy_object(&call).await,
         Operation::GetObjectTagging => tagging::get_object_tagging(&call).await,
-        Operation::PutObjectTagging => {
-            tagging::put_object_tagging(&call, &mut body, payload).await
-        }
+        Operation::PutObjectTagging => tagging::put_object_tagging(&call, &mut body, payload).await,
         Operation::DeleteObjectTagging => tagging::delete_object_tagging(&call).await,
         Operation::GetBucketTagging => tagging::get_bucket_tagging(&call).await,
-        Operation::PutBucketTagging => {
-            tagging::put_bucket_tagging(&call, &mut body, payload).await
-        }
+        Operation::PutBucketTagging => tagging::put_bucket_tagging(&call, &mut body, payload).await,
         Operation::DeleteBucketTagging => tagging::delete_bucket_tagging(&call).await,
         Operation::GetBucketCors => cors::get_bucket_cors(&call).await,
         Operation::PutBucketCors => cors::put_bucket_cors(&call, &mut body, payload).await,

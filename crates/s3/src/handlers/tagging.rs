@@ -71,7 +71,7 @@ pub(crate) async fn put_bucket_tagging(
     Ok(body::status(StatusCode::NO_CONTENT))
 }
 
-/// Removes the bucket's tag set; a bucket without tags gives the same answer.
+/// Removes the bucket's tag set. A bucket without tags gets the same response.
 pub(crate) async fn delete_bucket_tagging(call: &Call<'_>) -> HandlerResult {
     let store = call.store.clone();
     let bucket = call.bucket().clone();
