@@ -1,7 +1,7 @@
 //! Bucket CORS: GetBucketCors, PutBucketCors and DeleteBucketCors, the preflight `OPTIONS`
 //! request, and the CORS headers of actual requests that carry `Origin`.
 
-use http::{HeaderValue, Method, Response, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
 use oss_proto::cors::{
     CORS_METHODS, CorsConfiguration, CorsRule, MAX_CORS_DOCUMENT_BYTES, parse_cors_configuration,
     parse_requested_headers, response_headers,
@@ -142,13 +142,7 @@ pub(crate) async fn add_response_headers(
     if let Ok(value) = HeaderValue::from_str(oss_proto::cors::VARY) {
         response.headers_mut().insert(http::header::VARY, value);
     }
-    // A HEAD request is allowed by a rule that allows HEAD, as on AWS.
-    let method = if context.method == Method::HEAD {
-        "HEAD"
-    } else {
-        context.method.as_str()
-    };
-    if let Some(rule) = configuration.request_rule(origin, method) {
+    if let Some(rule) = configuration.request_rule(origin, context.method.as_str()) {
         insert_headers(response, response_headers(rule, origin, None));
     }
 }
