@@ -52,6 +52,9 @@ impl TagTarget {
 /// More tags than the target allows is `BadRequest`. A key that is empty, longer than 128
 /// characters or starts with the reserved `aws:` (in any case), a value longer than 256
 /// characters, and a key given twice are `InvalidTag`.
+///
+/// NOTE: AWS documents tag characters as letters, digits, spaces and `+ - = . _ : / @`; other
+/// characters are accepted here, because whether S3 itself rejects them was not verified.
 pub fn validate_tags(tags: &[(String, String)], target: TagTarget) -> S3Result<()> {
     if tags.len() > target.max_tags() {
         return Err(target.too_many());
