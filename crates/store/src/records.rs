@@ -19,6 +19,68 @@ pub struct StoredChecksum {
     pub kind: String,
 }
 
+/// How the client sent the checksum of a part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChecksumOrigin {
+    /// In an `x-amz-checksum-*` request header.
+    Header,
+    /// Only in a trailer after an aws-chunked body.
+    Trailer,
+    /// The client sent none; the server computed it because the upload has a full-object
+    /// checksum, which is combined from the part checksums.
+    Computed,
+}
+
+/// A part's checksum and how the client sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartChecksum {
+    /// The verified checksum of the part's bytes.
+    pub checksum: StoredChecksum,
+    /// How it reached the server.
+    pub origin: ChecksumOrigin,
+}
+
+/// The checksum algorithm and type chosen for a multipart upload at its creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadChecksum {
+    /// Algorithm name as S3 spells it: CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.
+    pub algorithm: String,
+    /// `COMPOSITE` or `FULL_OBJECT`.
+    pub kind: String,
+}
+
+/// The ETag and commit time that tell one committed object apart from the next at its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectStamp {
+    /// Quoted ETag.
+    pub etag: String,
+    /// Commit time, millisecond precision.
+    #[serde(with = "unix_ms")]
+    pub last_modified: OffsetDateTime,
+}
+
+/// What a key held at one moment: nothing, or one committed object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyState {
+    /// No object.
+    Absent,
+    /// The object with this stamp.
+    Present(ObjectStamp),
+}
+
+impl KeyState {
+    /// Returns the state of a key whose current object is `record`.
+    pub fn of(record: Option<&ObjectRecord>) -> KeyState {
+        match record {
+            None => KeyState::Absent,
+            Some(record) => KeyState::Present(ObjectStamp {
+                etag: record.etag.clone(),
+                last_modified: record.last_modified,
+            }),
+        }
+    }
+}
+
 /// Headers and settings stored with an object or a multipart upload.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectMeta {
@@ -121,6 +183,8 @@ pub struct PartSummary {
     pub part_number: u32,
     /// Bytes in the part.
     pub size: u64,
+    /// Quoted ETag of the part, which a repeated CompleteMultipartUpload must list again.
+    pub etag: String,
     /// Checksum of the part, if one was sent.
     pub checksum: Option<StoredChecksum>,
 }
@@ -208,6 +272,11 @@ pub struct Upload {
     pub meta: ObjectMeta,
     /// Account that owns the bucket.
     pub account_id: String,
+    /// Checksum algorithm and type of the upload, if the client chose one.
+    pub checksum: Option<UploadChecksum>,
+    /// What the key held when the upload was created. A conditional completion whose
+    /// condition fails on a key that changed since then gets `ConditionalRequestConflict`.
+    pub key_at_creation: KeyState,
 }
 
 /// One uploaded part of an unfinished multipart upload.
@@ -221,8 +290,10 @@ pub struct PartRecord {
     pub etag: String,
     /// MD5 of the part data, from which the multipart ETag is computed.
     pub md5: [u8; 16],
-    /// Checksum of the part, if one was sent.
+    /// Checksum of the part, if one was sent or computed.
     pub checksum: Option<StoredChecksum>,
+    /// How the client sent `checksum`; None when there is no checksum.
+    pub checksum_origin: Option<ChecksumOrigin>,
     /// Upload time, millisecond precision.
     #[serde(with = "unix_ms")]
     pub last_modified: OffsetDateTime,
@@ -246,6 +317,7 @@ mod tests {
                 .map(|(index, size)| PartSummary {
                     part_number: index as u32 + 1,
                     size: *size,
+                    etag: format!("\"p{index}\""),
                     checksum: None,
                 })
                 .collect(),
