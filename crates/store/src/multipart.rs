@@ -722,7 +722,10 @@ mod tests {
         t.put(&bucket, "big", &pattern(5, 9)).await;
         let condition = completion_condition(true, None);
         let result = complete_if(&t, &bucket, &upload, &listed(&[&p1]), &condition);
-        assert!(matches!(result, Err(StoreError::ConditionalRequestConflict)));
+        assert!(matches!(
+            result,
+            Err(StoreError::ConditionalRequestConflict)
+        ));
     }
 
     #[tokio::test]
@@ -762,7 +765,10 @@ mod tests {
         t.store.delete_object(&bucket, "big").unwrap();
         let condition = completion_condition(false, Some(&old.etag));
         let result = complete_if(&t, &bucket, &upload, &listed(&[&p1]), &condition);
-        assert!(matches!(result, Err(StoreError::ConditionalRequestConflict)));
+        assert!(matches!(
+            result,
+            Err(StoreError::ConditionalRequestConflict)
+        ));
     }
 
     #[tokio::test]
