@@ -8,6 +8,8 @@
 
 /// aws-cli v2 (`/usr/bin/aws`): s3api calls, `s3 cp` multipart and `s3 ls`.
 mod awscli;
+/// aws-cli v2 on multipart uploads, UploadPartCopy, checksums and GetObjectAttributes.
+mod awscli_multipart;
 /// boto3 scripts under `tests/python/`, run with the python3 on PATH.
 mod boto3;
 /// SIGKILL during concurrent writes, then restart, read-back and fsck.
