@@ -244,6 +244,28 @@ fn s3api_multipart_lifecycle() {
     assert_eq!(under["Uploads"][0]["UploadId"], upload_id.as_str());
     assert_eq!(under["Uploads"].as_array().map(Vec::len), Some(1));
 
+    // ListMultipartUploads pages by key and upload id.
+    let page = |markers: &[&str]| {
+        let mut args = vec![
+            "s3api",
+            "list-multipart-uploads",
+            "--bucket",
+            "mpu",
+            "--max-uploads",
+            "1",
+            "--no-paginate",
+        ];
+        args.extend_from_slice(markers);
+        aws.json(&args)
+    };
+    let first_page = page(&[]);
+    assert_eq!(first_page["IsTruncated"], true);
+    assert_eq!(first_page["NextKeyMarker"], "dir/obj");
+    assert_eq!(first_page["NextUploadIdMarker"], upload_id.as_str());
+    let second_page = page(&["--key-marker", "dir/obj", "--upload-id-marker", &upload_id]);
+    assert_eq!(second_page["Uploads"][0]["Key"], "other");
+    assert_eq!(second_page["IsTruncated"], false);
+
     // Completion errors leave the upload in place.
     let complete_with = |parts: &[(u32, &str)]| {
         let document = part_list(parts);

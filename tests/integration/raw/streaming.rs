@@ -477,12 +477,22 @@ async fn upload_part_with_trailer_checksum() {
     response.assert_success();
     let etag = response.header("etag").expect("ETag").to_owned();
 
+    // A part whose trailer does not match its bytes is not stored.
+    let bad_path = format!("/stream/parts?partNumber=2&uploadId={upload_id}");
+    let bad = StreamingPut::new(Mode::SignedTrailer, &data)
+        .trailer("crc32c", &checksum("crc32c", b"other bytes"))
+        .send(&client, &bad_path)
+        .await;
+    bad.assert_error(400, "BadDigest");
+
     let listed = client
         .get(&format!("/stream/parts?uploadId={upload_id}"))
         .send()
         .await;
     listed.assert_success();
     assert_eq!(listed.xml("Part/ChecksumCRC32C"), Some(value.clone()));
+    let numbers = super::xml_values(&listed.text(), "Part/PartNumber");
+    assert_eq!(numbers, ["1"], "parts stored");
     assert_eq!(listed.xml("ChecksumAlgorithm").as_deref(), Some("CRC32C"));
 
     let document = format!(
