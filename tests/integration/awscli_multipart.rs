@@ -277,6 +277,12 @@ fn s3api_multipart_lifecycle() {
     assert_eq!(unknown, "InvalidPart");
     let wrong_etag = complete_with(&[(1, &etags[1])]);
     assert_eq!(wrong_etag, "InvalidPart");
+    let out_of_range = complete_with(&[(1, &etags[0]), (10_001, &etags[2])]);
+    assert_eq!(out_of_range, "InvalidArgument");
+    let part_10001 = aws.error_code(&upload_part_args(
+        "mpu", "dir/obj", &upload_id, "10001", &files[2],
+    ));
+    assert_eq!(part_10001, "InvalidArgument");
 
     let document = part_list(&[(1, &etags[0]), (2, &etags[1]), (3, &etags[2])]);
     let done = aws.json(&complete_args("mpu", "dir/obj", &upload_id, &document));
