@@ -48,7 +48,7 @@ fn create_upload(aws: &AwsCli, bucket: &str, key: &str, extra: &[&str]) -> Strin
     str_field(&aws.json(&args), "UploadId").to_owned()
 }
 
-/// The arguments of an upload-part call.
+/// Returns the arguments of an upload-part call.
 fn upload_part_args<'a>(
     bucket: &'a str,
     key: &'a str,
@@ -86,7 +86,7 @@ fn upload_part(
     aws.json(&args)
 }
 
-/// The `--multipart-upload` document listing `(part number, ETag)` pairs.
+/// Returns the `--multipart-upload` document listing `(part number, ETag)` pairs.
 fn part_list(parts: &[(u32, &str)]) -> String {
     let parts: Vec<Value> = parts
         .iter()
@@ -95,7 +95,7 @@ fn part_list(parts: &[(u32, &str)]) -> String {
     json!({ "Parts": parts }).to_string()
 }
 
-/// The arguments of complete-multipart-upload with the part list `document`.
+/// Returns the arguments of complete-multipart-upload with the part list `document`.
 fn complete_args<'a>(
     bucket: &'a str,
     key: &'a str,

@@ -1,5 +1,5 @@
 //! Conditional writes through the SDK: `If-None-Match: *` and `If-Match` on PutObject and
-//! CompleteMultipartUpload, with 412, 404, 501 and 409 as AWS answers them.
+//! CompleteMultipartUpload, with 412, 404, 501 and 409 as AWS returns them.
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
