@@ -380,12 +380,33 @@ pub fn multipart_etag(parts: &[PartRecord]) -> String {
 
 /// Returns whether `object` is the completion of upload `upload_id` from exactly the parts
 /// `listed`, so that a repeated CompleteMultipartUpload may return it again.
+///
+/// Part ETags are the hex MD5s of the parts, so the listed ETags must give the object's
+/// multipart ETag.
 fn made_by(object: &ObjectRecord, upload_id: &str, listed: &[CompletePart]) -> bool {
     object.upload_id.as_deref() == Some(upload_id)
         && object.parts.len() == listed.len()
-        && object.parts.iter().zip(listed).all(|(part, wanted)| {
-            part.part_number == wanted.part_number && same_etag(&part.etag, &wanted.etag)
-        })
+        && object
+            .parts
+            .iter()
+            .zip(listed)
+            .all(|(part, wanted)| part.part_number == wanted.part_number)
+        && listed_multipart_etag(listed).is_some_and(|etag| same_etag(&etag, &object.etag))
+}
+
+/// Returns the multipart ETag of the listed parts, or None if an ETag is not a hex MD5.
+fn listed_multipart_etag(listed: &[CompletePart]) -> Option<String> {
+    let mut hasher = Md5::new();
+    for part in listed {
+        let mut md5 = [0u8; 16];
+        hex::decode_to_slice(part.etag.trim().trim_matches('"'), &mut md5).ok()?;
+        hasher.update(md5);
+    }
+    Some(format!(
+        "\"{}-{}\"",
+        hex::encode(hasher.finalize()),
+        listed.len()
+    ))
 }
 
 /// Picks the listed parts out of the stored ones, checking order, ETags and sizes.
@@ -443,7 +464,6 @@ fn assemble(
             .map(|part| PartSummary {
                 part_number: part.part_number,
                 size: part.size,
-                etag: part.etag.clone(),
                 checksum: part.checksum.clone(),
             })
             .collect(),
@@ -462,19 +482,20 @@ mod tests {
     use crate::testing::{TestStore, open_store, pattern};
     use crate::{ChecksumOrigin, ListUploadEntry, WriteCondition};
 
-    /// Concatenates the part MD5s into a fake ETag; the real formula belongs to the S3 layer.
     fn finish(_: &Upload, parts: &[PartRecord]) -> Result<CompletedObject> {
         Ok(CompletedObject {
-            etag: format!("\"{}-{}\"", parts[0].md5[0], parts.len()),
+            etag: multipart_etag(parts),
             checksum: None,
         })
     }
 
     async fn send_part(t: &TestStore, upload: &Upload, number: u32, data: &[u8]) -> PartRecord {
         let blob = t.blob(&upload.account_id, data).await;
-        let etag = format!("\"p{number}-{}\"", data.len());
+        // The ETag of a part is the hex of its MD5; tests use a made-up MD5 per part number.
+        let md5 = [number as u8; 16];
+        let etag = format!("\"{}\"", hex::encode(md5));
         t.store
-            .put_part(upload, number, blob, etag, [number as u8; 16], None)
+            .put_part(upload, number, blob, etag, md5, None)
             .unwrap()
     }
 
@@ -521,7 +542,8 @@ mod tests {
 
         let record = complete(&t, &bucket, &upload, &listed(&[&p1, &p2, &p3])).unwrap();
         assert_eq!(record.size, 83);
-        assert_eq!(record.etag, "\"1-3\"");
+        let parts = [p1.clone(), p2.clone(), p3.clone()];
+        assert_eq!(record.etag, multipart_etag(&parts));
         assert_eq!(record.upload_id.as_deref(), Some(upload.upload_id.as_str()));
         assert_eq!(
             record
@@ -804,7 +826,6 @@ mod tests {
         assert_eq!(parts[0].checksum.as_ref(), Some(&checksum));
         let record = complete(&t, &bucket, &upload, &listed(&[&part])).unwrap();
         assert_eq!(record.parts[0].checksum.as_ref(), Some(&checksum));
-        assert_eq!(record.parts[0].etag, "\"p1\"");
     }
 
     #[tokio::test]

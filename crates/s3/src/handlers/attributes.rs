@@ -149,7 +149,6 @@ mod tests {
             .map(|part_number| PartSummary {
                 part_number,
                 size: 10,
-                etag: format!("\"p{part_number}\""),
                 checksum: None,
             })
             .collect()
