@@ -19,7 +19,7 @@ pub struct StoredChecksum {
     pub kind: String,
 }
 
-/// How the client sent the checksum of a part.
+/// The way a part's checksum reached the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChecksumOrigin {
     /// In an `x-amz-checksum-*` request header.
@@ -36,7 +36,7 @@ pub enum ChecksumOrigin {
 pub struct PartChecksum {
     /// The verified checksum of the part's bytes.
     pub checksum: StoredChecksum,
-    /// How it reached the server.
+    /// The way it reached the server.
     pub origin: ChecksumOrigin,
 }
 
@@ -59,7 +59,7 @@ pub struct ObjectStamp {
     pub last_modified: OffsetDateTime,
 }
 
-/// What a key held at one moment: nothing, or one committed object.
+/// The content of a key at one moment: nothing, or one committed object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeyState {
     /// No object.
@@ -276,8 +276,8 @@ pub struct Upload {
     pub account_id: String,
     /// Checksum algorithm and type of the upload, if the client chose one.
     pub checksum: Option<UploadChecksum>,
-    /// What the key held when the upload was created. A conditional completion whose
-    /// condition fails on a key that changed since then gets `ConditionalRequestConflict`.
+    /// The key's state when the upload was created. A conditional completion whose condition
+    /// fails on a key that changed since then gets `ConditionalRequestConflict`.
     pub key_at_creation: KeyState,
 }
 
@@ -294,7 +294,7 @@ pub struct PartRecord {
     pub md5: [u8; 16],
     /// Checksum of the part, if one was sent or computed.
     pub checksum: Option<StoredChecksum>,
-    /// How the client sent `checksum`; None when there is no checksum.
+    /// The way `checksum` reached the server; None when there is no checksum.
     pub checksum_origin: Option<ChecksumOrigin>,
     /// Upload time, millisecond precision.
     #[serde(with = "unix_ms")]

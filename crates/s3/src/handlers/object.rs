@@ -36,7 +36,7 @@ pub(crate) async fn put_object(
     let mut condition = write_condition(&context.headers)?;
 
     // A conditional write that already fails is rejected before its body is read. The state
-    // seen now tells a later failure at commit caused by a concurrent write (409) apart.
+    // seen now lets the commit report a failure caused by a concurrent write as 409.
     if !condition.is_unconditional() {
         let current = current_object(call).await?;
         condition
