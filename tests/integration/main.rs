@@ -10,6 +10,8 @@
 mod addressing;
 /// aws-cli v2 (`/usr/bin/aws`): s3api calls, `s3 cp` multipart and `s3 ls`.
 mod awscli;
+/// aws-cli v2 on multipart uploads, UploadPartCopy, checksums and GetObjectAttributes.
+mod awscli_multipart;
 /// boto3 scripts under `tests/python/`, run with the python3 on PATH.
 mod boto3;
 /// CopyObject: directives, copies onto the object itself, special keys, source conditions.

@@ -2,7 +2,9 @@
 //! can also send what SDKs will not: wrong keys, skewed clocks, tampered bodies, other schemes.
 
 mod auth;
+mod conditional;
 mod protocol;
+pub mod streaming;
 
 use std::convert::Infallible;
 use std::time::{Duration, SystemTime};
@@ -178,6 +180,8 @@ enum Payload {
     Unsigned,
     /// SHA-256 of other bytes, to tamper with the body after signing.
     Of(Vec<u8>),
+    /// This `x-amz-content-sha256` value, such as `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`.
+    Declared(String),
 }
 
 /// How the request is authenticated.
@@ -309,6 +313,12 @@ impl RawRequest<'_> {
         self
     }
 
+    /// Signs `value` as `x-amz-content-sha256`, as streaming uploads do.
+    pub fn content_sha256(mut self, value: &str) -> Self {
+        self.payload = Payload::Declared(value.to_owned());
+        self
+    }
+
     /// Sends no credentials.
     pub fn anonymous(mut self) -> Self {
         self.auth = Auth::Anonymous;
@@ -361,6 +371,12 @@ impl RawRequest<'_> {
 
     /// Builds and signs the request without sending it, so that a test can alter it.
     pub fn build(self) -> Request<Body> {
+        self.build_signed().0
+    }
+
+    /// Builds and signs the request; returns it with the signature, which seeds the chunk
+    /// signatures of a streaming body.
+    pub fn build_signed(self) -> (Request<Body>, Signing) {
         let mut request = Request::builder()
             .method(self.method.clone())
             .uri(&self.url);
@@ -381,19 +397,26 @@ impl RawRequest<'_> {
             }
         };
         let mut request = request.body(body).expect("valid request");
-        self.sign_into(&mut request);
-        request
+        let signature = self.sign_into(&mut request);
+        let signing = Signing {
+            signature,
+            time: self.time,
+            region: self.region.clone(),
+            secret_key: self.secret_key.clone(),
+        };
+        (request, signing)
     }
 
-    fn sign_into(&self, request: &mut Request<Body>) {
+    fn sign_into(&self, request: &mut Request<Body>) -> String {
         let expires_in = match self.auth {
-            Auth::Anonymous => return,
+            Auth::Anonymous => return String::new(),
             Auth::Header => None,
             Auth::Presigned(expires_in) => Some(expires_in),
         };
         let payload_hash = match &self.payload {
             Payload::Body => sha256_hex(&self.body),
             Payload::Of(other) => sha256_hex(other),
+            Payload::Declared(value) => value.clone(),
             Payload::Unsigned => String::new(),
         };
         let signable_body = match (&self.payload, expires_in) {
@@ -431,9 +454,22 @@ impl RawRequest<'_> {
         let signable =
             SignableRequest::new(self.method.as_str(), &self.url, headers, signable_body)
                 .expect("signable request");
-        let (instructions, _signature) = sign(signable, &params).expect("sign").into_parts();
+        let (instructions, signature) = sign(signable, &params).expect("sign").into_parts();
         instructions.apply_to_request_http1x(request);
+        signature
     }
+}
+
+/// What a signed request was signed with, for signing the chunks of its body.
+pub struct Signing {
+    /// The request's signature, the seed of the chunk signatures.
+    pub signature: String,
+    /// The signing time.
+    pub time: SystemTime,
+    /// The signing region.
+    pub region: String,
+    /// The secret key.
+    pub secret_key: String,
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! AWS's Rust SDK (`aws-sdk-s3`) against the server: the client set-up shared by other modules,
 //! and bucket calls including the versioning calls of an unversioned bucket.
 
+mod checksums;
+mod conditional;
 mod multipart;
 mod objects;
 

@@ -84,8 +84,12 @@ pub(crate) fn from_store(error: StoreError) -> S3Error {
                  {capacity} bytes ({used} bytes used, {reserved} bytes reserved by writes \
                  in progress)."
         )),
-        StoreError::PreconditionFailed => S3Error::new(S3ErrorCode::PreconditionFailed)
-            .with_element("Condition", "If-Match".to_owned()),
+        StoreError::PreconditionFailed { condition } => {
+            S3Error::new(S3ErrorCode::PreconditionFailed).with_element("Condition", condition)
+        }
+        StoreError::ConditionalRequestConflict => {
+            S3Error::new(S3ErrorCode::ConditionalRequestConflict)
+        }
         other => S3Error::new(S3ErrorCode::InternalError).with_source(other),
     }
 }

@@ -1,13 +1,17 @@
 //! Streaming a request body into storage while checking everything the client declared about
 //! it: length, SHA-256, Content-MD5 and an `x-amz-checksum-*` value. Nothing is committed
 //! until every check has passed; a failed check drops the written chunks.
+//!
+//! How a body is framed follows from `x-amz-content-sha256` alone: a `STREAMING-*` value
+//! means aws-chunked, whether or not `Content-Encoding: aws-chunked` is present, because some
+//! clients leave that header out.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use md5::Md5;
 use oss_proto::checksum::{Checksum, ChecksumAlgorithm, Checksummer};
 use oss_proto::{S3Error, S3ErrorCode};
 use oss_sigv4::chunked::ChunkedDecoder;
-use oss_store::{Blob, BlobWriter};
+use oss_store::{Blob, BlobWriter, ChecksumOrigin};
 use sha2::{Digest, Sha256};
 
 use crate::auth::Payload;
@@ -23,14 +27,22 @@ pub(crate) struct BodySpec {
     pub checksum: Option<Checksum>,
     /// The algorithm of a checksum announced in `x-amz-trailer`, sent after the body.
     pub trailer_checksum: Option<ChecksumAlgorithm>,
+    /// An algorithm whose checksum the server computes when the client sends none.
+    pub computed_checksum: Option<ChecksumAlgorithm>,
+}
+
+/// A checksum of a stored body and how the server got it.
+pub(crate) struct BodyChecksum {
+    pub checksum: Checksum,
+    pub origin: ChecksumOrigin,
 }
 
 /// A body that was stored and passed every check.
 pub(crate) struct Ingested {
     pub blob: Blob,
     pub md5: [u8; 16],
-    /// The verified checksum, if the client sent one.
-    pub checksum: Option<Checksum>,
+    /// The checksum the client sent (verified) or the server computed, if any.
+    pub checksum: Option<BodyChecksum>,
 }
 
 impl BodySpec {
@@ -60,12 +72,20 @@ impl BodySpec {
             content_md5,
             checksum,
             trailer_checksum,
+            computed_checksum: None,
         })
+    }
+
+    /// Returns the algorithm of the checksum the client sends, as a header or a trailer.
+    pub(crate) fn client_algorithm(&self) -> Option<ChecksumAlgorithm> {
+        self.checksum
+            .as_ref()
+            .map(|checksum| checksum.algorithm)
+            .or(self.trailer_checksum)
     }
 }
 
-/// Reads the payload length: `x-amz-decoded-content-length` for aws-chunked bodies (whether or not
-/// `Content-Encoding: aws-chunked` is present, because some clients omit it), else
+/// Reads the payload length: `x-amz-decoded-content-length` for aws-chunked bodies, else
 /// Content-Length. A body of unknown length gets 411 MissingContentLength.
 fn declared_length(context: &RequestContext, payload: &Payload) -> Result<u64, S3Error> {
     let name = match payload {
@@ -82,6 +102,65 @@ fn declared_length(context: &RequestContext, payload: &Payload) -> Result<u64, S
     }
 }
 
+/// A request body read piece by piece, with aws-chunked framing removed and every chunk
+/// signature checked.
+///
+/// The signature of a chunk, and the trailer, can only be checked once all of it has
+/// arrived, so pieces are untrusted until [`DecodedBody::finish`] has returned. Callers commit
+/// nothing before that.
+pub(crate) struct DecodedBody<'a> {
+    body: &'a mut RequestBody,
+    decoder: Option<ChunkedDecoder>,
+    input: BytesMut,
+    decoded: BytesMut,
+}
+
+impl<'a> DecodedBody<'a> {
+    /// Starts reading `body`, framed as `payload` declares.
+    pub(crate) fn new(body: &'a mut RequestBody, payload: &Payload) -> DecodedBody<'a> {
+        let decoder = match payload {
+            Payload::Chunked(mode, signing) => Some(ChunkedDecoder::new(*mode, signing.clone())),
+            Payload::Unsigned | Payload::Sha256(_) => None,
+        };
+        DecodedBody {
+            body,
+            decoder,
+            input: BytesMut::new(),
+            decoded: BytesMut::new(),
+        }
+    }
+
+    /// Returns the next piece of payload, or None once the body has ended.
+    pub(crate) async fn next_piece(&mut self) -> Result<Option<Bytes>, S3Error> {
+        while let Some(piece) = self.body.next_data().await {
+            let piece = piece.map_err(body_error)?;
+            let Some(decoder) = self.decoder.as_mut() else {
+                return Ok(Some(piece));
+            };
+            self.input.extend_from_slice(&piece);
+            decoder
+                .decode(&mut self.input, &mut self.decoded)
+                .map_err(chunk_error)?;
+            if !self.decoded.is_empty() {
+                return Ok(Some(self.decoded.split().freeze()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Checks, after the last piece, that an aws-chunked body ended with its final chunk and
+    /// nothing after it, and returns its trailers (none for other bodies).
+    pub(crate) fn finish(&mut self) -> Result<&[(String, String)], S3Error> {
+        match self.decoder.as_mut() {
+            Some(decoder) => {
+                decoder.finish(&mut self.input).map_err(chunk_error)?;
+                Ok(decoder.trailers())
+            }
+            None => Ok(&[]),
+        }
+    }
+}
+
 /// Streams `body` into `writer`, verifying it against `spec` and `payload`.
 pub(crate) async fn ingest(
     body: &mut RequestBody,
@@ -91,36 +170,14 @@ pub(crate) async fn ingest(
 ) -> Result<Ingested, S3Error> {
     let mut md5 = Md5::new();
     let mut sha256 = matches!(payload, Payload::Sha256(_)).then(Sha256::new);
-    let algorithm = spec
-        .checksum
-        .as_ref()
-        .map(|c| c.algorithm)
-        .or(spec.trailer_checksum);
-    let mut checksummer = algorithm.map(Checksummer::new);
-    let mut decoder = match &payload {
-        Payload::Chunked(mode, signing) => Some(ChunkedDecoder::new(*mode, signing.clone())),
-        _ => None,
-    };
-    let mut input = BytesMut::new();
-    let mut decoded = BytesMut::new();
+    let mut checksummer = spec
+        .client_algorithm()
+        .or(spec.computed_checksum)
+        .map(Checksummer::new);
+    let mut body = DecodedBody::new(body, &payload);
     let mut length = 0u64;
-    let mut complete = false;
 
-    while let Some(piece) = body.next_data().await {
-        let piece = piece.map_err(body_error)?;
-        let data = match decoder.as_mut() {
-            Some(decoder) => {
-                input.extend_from_slice(&piece);
-                complete = decoder
-                    .decode(&mut input, &mut decoded)
-                    .map_err(chunk_error)?;
-                decoded.split().freeze()
-            }
-            None => piece,
-        };
-        if data.is_empty() {
-            continue;
-        }
+    while let Some(data) = body.next_piece().await? {
         length += data.len() as u64;
         if length > spec.length {
             return Err(
@@ -140,20 +197,14 @@ pub(crate) async fn ingest(
         writer.write(data).await.map_err(crate::error::from_store)?;
     }
 
-    let mut trailer_value = None;
-    if let Some(decoder) = decoder.as_mut() {
-        if !complete {
-            decoder.finish(&mut input).map_err(chunk_error)?;
-        }
-        if let Some(algorithm) = spec.trailer_checksum {
-            let name = algorithm.header_name();
-            trailer_value = decoder
-                .trailers()
-                .iter()
-                .find(|(n, _)| n.as_str() == name.as_str())
-                .map(|(_, v)| v.clone());
-        }
-    }
+    let trailers = body.finish()?;
+    let trailer_value = spec.trailer_checksum.and_then(|algorithm| {
+        let name = algorithm.header_name();
+        trailers
+            .iter()
+            .find(|(trailer, _)| trailer.as_str() == name.as_str())
+            .map(|(_, value)| value.clone())
+    });
     if length != spec.length {
         return Err(
             S3Error::new(S3ErrorCode::IncompleteBody).with_message(format!(
@@ -164,12 +215,7 @@ pub(crate) async fn ingest(
     }
 
     if let (Payload::Sha256(expected), Some(hasher)) = (&payload, sha256) {
-        let computed: [u8; 32] = hasher.finalize().into();
-        if &computed != expected {
-            return Err(S3Error::new(S3ErrorCode::XAmzContentSHA256Mismatch)
-                .with_element("ClientComputedContentSHA256", hex::encode(expected))
-                .with_element("S3ComputedContentSHA256", hex::encode(computed)));
-        }
+        check_sha256(expected, hasher.finalize().into())?;
     }
     let md5: [u8; 16] = md5.finalize().into();
     if let Some(expected) = spec.content_md5
@@ -190,37 +236,53 @@ pub(crate) async fn ingest(
     })
 }
 
+/// Compares the SHA-256 a request signed with the one of the body received.
+pub(crate) fn check_sha256(expected: &[u8; 32], computed: [u8; 32]) -> Result<(), S3Error> {
+    if &computed == expected {
+        return Ok(());
+    }
+    Err(S3Error::new(S3ErrorCode::XAmzContentSHA256Mismatch)
+        .with_element("ClientComputedContentSHA256", hex::encode(expected))
+        .with_element("S3ComputedContentSHA256", hex::encode(computed)))
+}
+
+/// Compares the checksum the client sent, as a header or a trailer, with the one computed
+/// from the body; without one from the client, returns the computed one as `Computed`.
 fn verify_checksum(
     spec: &BodySpec,
     checksummer: Option<Checksummer>,
     trailer_value: Option<String>,
-) -> Result<Option<Checksum>, S3Error> {
+) -> Result<Option<BodyChecksum>, S3Error> {
     let Some(checksummer) = checksummer else {
         return Ok(None);
     };
     let algorithm = checksummer.algorithm();
     let computed = checksummer.finish();
-    let expected = match (&spec.checksum, trailer_value) {
-        (Some(checksum), _) => checksum.value.clone(),
-        (None, Some(value)) => value,
-        (None, None) => {
+    let (expected, origin) = match (&spec.checksum, spec.trailer_checksum, trailer_value) {
+        (Some(checksum), _, _) => (checksum.value.clone(), ChecksumOrigin::Header),
+        (None, Some(_), Some(value)) => (value, ChecksumOrigin::Trailer),
+        (None, Some(announced), None) => {
             return Err(
                 S3Error::new(S3ErrorCode::InvalidRequest).with_message(format!(
                     "The trailer {} was announced but not sent.",
-                    algorithm.header_name()
+                    announced.header_name()
                 )),
             );
         }
+        (None, None, _) => (computed.clone(), ChecksumOrigin::Computed),
     };
-    if expected != computed {
+    if expected.trim() != computed {
         return Err(S3Error::new(S3ErrorCode::BadDigest).with_message(format!(
             "The {} you specified did not match the calculated checksum.",
             algorithm.as_str()
         )));
     }
-    Ok(Some(Checksum {
-        algorithm,
-        value: computed,
+    Ok(Some(BodyChecksum {
+        checksum: Checksum {
+            algorithm,
+            value: computed,
+        },
+        origin,
     }))
 }
 

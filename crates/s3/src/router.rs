@@ -64,12 +64,16 @@ pub enum Operation {
     CreateMultipartUpload,
     /// PUT `?partNumber&uploadId`.
     UploadPart,
+    /// PUT `?partNumber&uploadId` with `x-amz-copy-source`.
+    UploadPartCopy,
     /// POST `?uploadId`.
     CompleteMultipartUpload,
     /// DELETE `?uploadId`.
     AbortMultipartUpload,
     /// GET `?uploadId`.
     ListParts,
+    /// GET `?attributes` on an object.
+    GetObjectAttributes,
     /// A recognised S3 request that this server does not implement; the name is AWS's.
     NotImplemented(&'static str),
 }
@@ -106,9 +110,11 @@ impl Operation {
             Operation::DeleteObject => "DeleteObject",
             Operation::CreateMultipartUpload => "CreateMultipartUpload",
             Operation::UploadPart => "UploadPart",
+            Operation::UploadPartCopy => "UploadPartCopy",
             Operation::CompleteMultipartUpload => "CompleteMultipartUpload",
             Operation::AbortMultipartUpload => "AbortMultipartUpload",
             Operation::ListParts => "ListParts",
+            Operation::GetObjectAttributes => "GetObjectAttributes",
             Operation::NotImplemented(name) => name,
         }
     }
@@ -411,6 +417,9 @@ fn resolve_object(method: &Method, query: &Query, has_copy_source: bool) -> Oper
             _ => {}
         }
     }
+    if *method == Method::GET && query.has("attributes") {
+        return Operation::GetObjectAttributes;
+    }
     for &(name, get, put, delete, post) in OBJECT_SUBRESOURCES {
         if query.has(name) {
             return Operation::NotImplemented(match *method {
@@ -424,9 +433,7 @@ fn resolve_object(method: &Method, query: &Query, has_copy_source: bool) -> Oper
     }
     let has_upload_id = query.has("uploadId");
     match *method {
-        Method::PUT if has_upload_id && has_copy_source => {
-            Operation::NotImplemented("UploadPartCopy")
-        }
+        Method::PUT if has_upload_id && has_copy_source => Operation::UploadPartCopy,
         Method::PUT if has_upload_id => Operation::UploadPart,
         Method::PUT if has_copy_source => Operation::CopyObject,
         Method::PUT => Operation::PutObject,
@@ -526,6 +533,18 @@ mod tests {
             op(Method::GET, Some("b"), Some("k"), "tagging"),
             Operation::GetObjectTagging
         );
+        assert_eq!(
+            op(Method::GET, Some("b"), Some("k"), "attributes"),
+            Operation::GetObjectAttributes
+        );
+        let part_copy = resolve(
+            &Method::PUT,
+            Some("b"),
+            Some("k"),
+            &Query::parse("partNumber=2&uploadId=u"),
+            true,
+        );
+        assert_eq!(part_copy, Operation::UploadPartCopy);
         assert_eq!(
             op(Method::PUT, Some("b"), Some("k"), "tagging"),
             Operation::PutObjectTagging

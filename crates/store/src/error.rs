@@ -81,9 +81,16 @@ pub enum StoreError {
         /// Bytes this request asked for.
         requested: u64,
     },
-    /// A write condition (If-Match, If-None-Match) did not hold.
-    #[error("precondition failed")]
-    PreconditionFailed,
+    /// A write condition did not hold.
+    #[error("precondition {condition} failed")]
+    PreconditionFailed {
+        /// The header whose condition failed: `If-Match` or `If-None-Match`.
+        condition: &'static str,
+    },
+    /// A write condition failed because the key changed after the request began, so a
+    /// concurrent write decided the outcome; the client may start over.
+    #[error("the object changed while the conditional write was in progress")]
+    ConditionalRequestConflict,
     /// A chunk file or directory operation failed.
     #[error("storage I/O failed: {0}")]
     Io(#[from] io::Error),

@@ -38,7 +38,8 @@ pub use multipart::{CompletePart, CompletedObject, multipart_etag};
 pub use objects::WriteCondition;
 pub use reader::ObjectReader;
 pub use records::{
-    ObjectMeta, ObjectRecord, ObjectSummary, PartRecord, PartSummary, StoredChecksum, Upload,
+    ChecksumOrigin, KeyState, ObjectMeta, ObjectRecord, ObjectStamp, ObjectSummary, PartChecksum,
+    PartRecord, PartSummary, StoredChecksum, Upload, UploadChecksum,
 };
 pub use seal::Sealer;
 pub use settings::CorsRuleRecord;

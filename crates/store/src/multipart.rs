@@ -12,8 +12,8 @@ use crate::ids;
 use crate::locks::{lock, read, write};
 use crate::objects::{WriteCondition, add_usage, free_segments, same_etag};
 use crate::records::{
-    BlobId, BlobOwner, BlobRecord, ObjectMeta, ObjectRecord, PartRecord, PartSummary, Segment,
-    StoredChecksum, Upload, chunk_count,
+    BlobId, BlobOwner, BlobRecord, KeyState, ObjectMeta, ObjectRecord, PartChecksum, PartRecord,
+    PartSummary, Segment, StoredChecksum, Upload, UploadChecksum, chunk_count,
 };
 use crate::usage::{Delta, signed};
 
@@ -36,16 +36,32 @@ pub struct CompletedObject {
 }
 
 impl Store {
-    /// Starts a multipart upload of `key` into `bucket`.
+    /// Starts a multipart upload of `key` into `bucket` without a checksum algorithm.
     pub fn create_multipart_upload(
         &self,
         bucket: &Bucket,
         key: &str,
         meta: ObjectMeta,
     ) -> Result<Upload> {
+        self.create_multipart_upload_with(bucket, key, meta, None)
+    }
+
+    /// Starts a multipart upload of `key` into `bucket`, whose parts and completed object
+    /// carry checksums of `checksum`'s algorithm and type when it is given.
+    ///
+    /// The upload records what the key holds now, so that a conditional completion can tell
+    /// a precondition that failed all along from one that a later write made fail.
+    pub fn create_multipart_upload_with(
+        &self,
+        bucket: &Bucket,
+        key: &str,
+        meta: ObjectMeta,
+        checksum: Option<UploadChecksum>,
+    ) -> Result<Upload> {
         let inner = &self.0;
         let _rows = read(&inner.bucket_rows);
         self.check_bucket_live(bucket)?;
+        let current = self.head_object(bucket, key)?;
         let initiated = codec::now_ms();
         let upload = Upload {
             upload_id: ids::upload_id(codec::unix_ms::to_ms(initiated)),
@@ -54,6 +70,8 @@ impl Store {
             initiated,
             meta,
             account_id: bucket.account_id.clone(),
+            checksum,
+            key_at_creation: KeyState::of(current.as_ref()),
         };
         let mut batch = inner.meta.batch();
         batch.put(
@@ -84,7 +102,7 @@ impl Store {
         blob: Blob,
         etag: String,
         md5: [u8; 16],
-        checksum: Option<StoredChecksum>,
+        checksum: Option<PartChecksum>,
     ) -> Result<PartRecord> {
         let inner = &self.0;
         let _rows = read(&inner.bucket_rows);
@@ -102,7 +120,8 @@ impl Store {
             size: blob.size(),
             etag,
             md5,
-            checksum,
+            checksum_origin: checksum.as_ref().map(|checksum| checksum.origin),
+            checksum: checksum.map(|checksum| checksum.checksum),
             last_modified: codec::now_ms(),
             data: blob.segment().clone(),
         };
@@ -170,8 +189,8 @@ impl Store {
         parts: &[CompletePart],
         condition: &WriteCondition,
     ) -> Result<ObjectRecord> {
-        self.complete_multipart_upload_with(bucket, key, upload_id, parts, condition, |parts| {
-            Ok(CompletedObject {
+        self.complete_multipart_upload_with(bucket, key, upload_id, parts, condition, |_, parts| {
+            Ok::<_, StoreError>(CompletedObject {
                 etag: multipart_etag(parts),
                 checksum: None,
             })
@@ -180,25 +199,28 @@ impl Store {
 
     /// Completes an upload into an object, in one batch, without copying part data.
     ///
-    /// Checks that part numbers ascend (`InvalidPartOrder`), that each part exists with that
-    /// ETag (`InvalidPart`) and that every part but the last has at least `min_part_size`
-    /// bytes (`EntityTooSmall`). Then `finish` computes the ETag and checksum from the listed
-    /// parts; it may reject them (for example `InvalidPart` on a checksum mismatch). The batch
-    /// writes the object, re-owns the listed part blobs, frees unlisted parts and an
-    /// overwritten object, and removes the upload.
+    /// Checks the write condition against the current object; a condition that fails on a
+    /// key changed since the upload was created is a `ConditionalRequestConflict`. Then checks
+    /// that part numbers ascend (`InvalidPartOrder`), that each part exists with that ETag
+    /// (`InvalidPart`) and that every part but the last has at least `min_part_size` bytes
+    /// (`EntityTooSmall`). Then `finish` computes the ETag and checksum from the upload and
+    /// the listed parts; it may reject them with its own error. The batch writes the object,
+    /// re-owns the listed part blobs, frees unlisted parts and an overwritten object, and
+    /// removes the upload.
     ///
-    /// If the upload is gone but the current object was made by it, returns that object
-    /// without calling `finish`, so a repeated Complete gets the same response. Otherwise a
-    /// missing upload fails with `NoSuchUpload`. The caller rejects an empty part list (MalformedXML).
-    pub fn complete_multipart_upload_with(
+    /// If the upload is gone but the current object was made by it from the same part list,
+    /// returns that object without calling `finish`, so a repeated Complete gets the same
+    /// response. Otherwise a missing upload fails with `NoSuchUpload`. The caller rejects an
+    /// empty part list (MalformedXML).
+    pub fn complete_multipart_upload_with<E: From<StoreError>>(
         &self,
         bucket: &Bucket,
         key: &str,
         upload_id: &str,
         parts: &[CompletePart],
         condition: &WriteCondition,
-        finish: impl FnOnce(&[PartRecord]) -> Result<CompletedObject>,
-    ) -> Result<ObjectRecord> {
+        finish: impl FnOnce(&Upload, &[PartRecord]) -> Result<CompletedObject, E>,
+    ) -> Result<ObjectRecord, E> {
         let inner = &self.0;
         let _rows = read(&inner.bucket_rows);
         let key_lock = lock(inner.key_locks.get((bucket.id, key)));
@@ -207,15 +229,15 @@ impl Store {
         let current: Option<ObjectRecord> = inner.meta.get_record(Cf::Objects, &object_key)?;
         let Some(upload) = self.upload(bucket, key, upload_id)? else {
             return match current {
-                Some(object) if object.upload_id.as_deref() == Some(upload_id) => Ok(object),
-                _ => Err(StoreError::NoSuchUpload),
+                Some(object) if made_by(&object, upload_id, parts) => Ok(object),
+                _ => Err(StoreError::NoSuchUpload.into()),
             };
         };
-        condition.check(current.as_ref())?;
+        condition.check_since(current.as_ref(), Some(&upload.key_at_creation))?;
 
         let stored = self.all_parts(upload_id)?;
         let listed = select_parts(&stored, parts, inner.config.min_part_size)?;
-        let completed = finish(&listed)?;
+        let completed = finish(&upload, &listed)?;
         let record = assemble(key, &upload, &listed, completed);
 
         let mut batch = inner.meta.batch();
@@ -356,6 +378,37 @@ pub fn multipart_etag(parts: &[PartRecord]) -> String {
     format!("\"{}-{}\"", hex::encode(hasher.finalize()), parts.len())
 }
 
+/// Returns whether `object` is the completion of upload `upload_id` from exactly the parts
+/// `listed`, so that a repeated CompleteMultipartUpload may return it again.
+///
+/// Part ETags are the hex MD5s of the parts, so the listed ETags must give the object's
+/// multipart ETag.
+fn made_by(object: &ObjectRecord, upload_id: &str, listed: &[CompletePart]) -> bool {
+    object.upload_id.as_deref() == Some(upload_id)
+        && object.parts.len() == listed.len()
+        && object
+            .parts
+            .iter()
+            .zip(listed)
+            .all(|(part, wanted)| part.part_number == wanted.part_number)
+        && listed_multipart_etag(listed).is_some_and(|etag| same_etag(&etag, &object.etag))
+}
+
+/// Returns the multipart ETag of the listed parts, or None if an ETag is not a hex MD5.
+fn listed_multipart_etag(listed: &[CompletePart]) -> Option<String> {
+    let mut hasher = Md5::new();
+    for part in listed {
+        let mut md5 = [0u8; 16];
+        hex::decode_to_slice(part.etag.trim().trim_matches('"'), &mut md5).ok()?;
+        hasher.update(md5);
+    }
+    Some(format!(
+        "\"{}-{}\"",
+        hex::encode(hasher.finalize()),
+        listed.len()
+    ))
+}
+
 /// Picks the listed parts out of the stored ones, checking order, ETags and sizes.
 fn select_parts(
     stored: &[PartRecord],
@@ -427,21 +480,22 @@ fn assemble(
 mod tests {
     use super::*;
     use crate::testing::{TestStore, open_store, pattern};
-    use crate::{ListUploadEntry, WriteCondition};
+    use crate::{ChecksumOrigin, ListUploadEntry, WriteCondition};
 
-    /// Concatenates the part MD5s into a fake ETag; the real formula belongs to the S3 layer.
-    fn finish(parts: &[PartRecord]) -> Result<CompletedObject> {
+    fn finish(_: &Upload, parts: &[PartRecord]) -> Result<CompletedObject> {
         Ok(CompletedObject {
-            etag: format!("\"{}-{}\"", parts[0].md5[0], parts.len()),
+            etag: multipart_etag(parts),
             checksum: None,
         })
     }
 
     async fn send_part(t: &TestStore, upload: &Upload, number: u32, data: &[u8]) -> PartRecord {
         let blob = t.blob(&upload.account_id, data).await;
-        let etag = format!("\"p{number}-{}\"", data.len());
+        // The ETag of a part is the hex of its MD5; tests use a made-up MD5 per part number.
+        let md5 = [number as u8; 16];
+        let etag = format!("\"{}\"", hex::encode(md5));
         t.store
-            .put_part(upload, number, blob, etag, [number as u8; 16], None)
+            .put_part(upload, number, blob, etag, md5, None)
             .unwrap()
     }
 
@@ -488,7 +542,8 @@ mod tests {
 
         let record = complete(&t, &bucket, &upload, &listed(&[&p1, &p2, &p3])).unwrap();
         assert_eq!(record.size, 83);
-        assert_eq!(record.etag, "\"1-3\"");
+        let parts = [p1.clone(), p2.clone(), p3.clone()];
+        assert_eq!(record.etag, multipart_etag(&parts));
         assert_eq!(record.upload_id.as_deref(), Some(upload.upload_id.as_str()));
         assert_eq!(
             record
@@ -524,6 +579,7 @@ mod tests {
             etag: String::new(),
             md5: [number; 16],
             checksum: None,
+            checksum_origin: None,
             last_modified: time::OffsetDateTime::UNIX_EPOCH,
             data: Segment::Inline(Vec::new()),
         };
@@ -560,6 +616,232 @@ mod tests {
         let first = complete(&t, &bucket, &upload, &listed(&[&p1])).unwrap();
         let again = complete(&t, &bucket, &upload, &listed(&[&p1])).unwrap();
         assert_eq!(again, first);
+    }
+
+    #[tokio::test]
+    async fn repeated_complete_needs_same_parts() {
+        let t = open_store();
+        let (bucket, upload) = start(&t).await;
+        let p1 = send_part(&t, &upload, 1, &pattern(40, 1)).await;
+        let p2 = send_part(&t, &upload, 2, &pattern(10, 2)).await;
+        complete(&t, &bucket, &upload, &listed(&[&p1, &p2])).unwrap();
+        let fewer = complete(&t, &bucket, &upload, &listed(&[&p1]));
+        assert!(matches!(fewer, Err(StoreError::NoSuchUpload)));
+        let mut wrong_etag = listed(&[&p1, &p2]);
+        wrong_etag[1].etag = "\"other\"".into();
+        let other = complete(&t, &bucket, &upload, &wrong_etag);
+        assert!(matches!(other, Err(StoreError::NoSuchUpload)));
+    }
+
+    #[tokio::test]
+    async fn repeated_complete_after_overwrite_is_no_such_upload() {
+        let t = open_store();
+        let (bucket, upload) = start(&t).await;
+        let p1 = send_part(&t, &upload, 1, &pattern(40, 1)).await;
+        complete(&t, &bucket, &upload, &listed(&[&p1])).unwrap();
+        t.put(&bucket, "big", &pattern(5, 9)).await;
+        let again = complete(&t, &bucket, &upload, &listed(&[&p1]));
+        assert!(matches!(again, Err(StoreError::NoSuchUpload)));
+    }
+
+    #[tokio::test]
+    async fn parts_count_towards_capacity() {
+        let t = open_store();
+        let (bucket, upload) = start(&t).await;
+        send_part(&t, &upload, 1, &pattern(1000, 1)).await;
+        send_part(&t, &upload, 2, &pattern(24, 2)).await;
+        let usage = t.store.usage(&bucket.account_id).unwrap();
+        assert_eq!(usage.used_bytes, 1024);
+        assert_eq!(usage.object_count, 0);
+        assert_eq!(t.store.bucket_usage(&bucket).unwrap(), (1024, 0));
+
+        // The test account holds 1 MiB, so a part of the rest fits and one byte more does not.
+        let room = usage.capacity_bytes - usage.used_bytes;
+        let too_much = t.store.reserve(&bucket.account_id, room + 1);
+        assert!(matches!(too_much, Err(StoreError::QuotaExceeded { .. })));
+        assert!(t.store.reserve(&bucket.account_id, room).is_ok());
+    }
+
+    #[tokio::test]
+    async fn abort_frees_bytes_of_account_and_bucket() {
+        let t = open_store();
+        let (bucket, upload) = start(&t).await;
+        t.put(&bucket, "kept", &pattern(7, 3)).await;
+        send_part(&t, &upload, 1, &pattern(40, 1)).await;
+        send_part(&t, &upload, 2, &pattern(40, 2)).await;
+        assert_eq!(t.store.usage(&bucket.account_id).unwrap().used_bytes, 87);
+        t.store
+            .abort_multipart_upload(&bucket, "big", &upload.upload_id)
+            .unwrap();
+        assert_eq!(t.store.usage(&bucket.account_id).unwrap().used_bytes, 7);
+        assert_eq!(t.store.bucket_usage(&bucket).unwrap(), (7, 1));
+    }
+
+    #[tokio::test]
+    async fn completed_bytes_stay_counted_after_reopen() {
+        let t = open_store();
+        let (bucket, upload) = start(&t).await;
+        let p1 = send_part(&t, &upload, 1, &pattern(40, 1)).await;
+        send_part(&t, &upload, 2, &pattern(40, 2)).await;
+        complete(&t, &bucket, &upload, &listed(&[&p1])).unwrap();
+        let t = t.reopen();
+        let usage = t.store.usage(&bucket.account_id).unwrap();
+        assert_eq!(usage.used_bytes, 40);
+        assert_eq!(usage.object_count, 1);
+    }
+
+    fn completion_condition(if_none_match_any: bool, if_match: Option<&str>) -> WriteCondition {
+        WriteCondition {
+            if_match: if_match.map(str::to_owned),
+            if_none_match_any,
+            key_at_start: None,
+        }
+    }
+
+    fn complete_if(
+        t: &TestStore,
+        bucket: &Bucket,
+        upload: &Upload,
+        parts: &[CompletePart],
+        condition: &WriteCondition,
+    ) -> Result<ObjectRecord> {
+        let (key, upload_id) = (&upload.key, &upload.upload_id);
+        t.store
+            .complete_multipart_upload_with(bucket, key, upload_id, parts, condition, finish)
+    }
+
+    #[tokio::test]
+    async fn complete_if_none_match_on_existing_key() {
+        let t = open_store();
+        let (_, bucket) = t.account_and_bucket("acme");
+        t.put(&bucket, "big", &pattern(5, 9)).await;
+        let upload = t
+            .store
+            .create_multipart_upload(&bucket, "big", ObjectMeta::default())
+            .unwrap();
+        let p1 = send_part(&t, &upload, 1, &pattern(40, 1)).await;
+        let condition = completion_condition(true, None);
+        let result = complete_if(&t, &bucket, &upload, &listed(&[&p1]), &condition);
+        assert!(matches!(
+            result,
+            Err(StoreError::PreconditionFailed {
+                condition: "If-None-Match"
+            })
+        ));
+        assert!(
+            t.store
+                .upload(&bucket, "big", &upload.upload_id)
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn complete_conflicts_with_key_created_after_upload() {
+        let t = open_store();
+        let (bucket, upload) = start(&t).await;
+        let p1 = send_part(&t, &upload, 1, &pattern(40, 1)).await;
+        t.put(&bucket, "big", &pattern(5, 9)).await;
+        let condition = completion_condition(true, None);
+        let result = complete_if(&t, &bucket, &upload, &listed(&[&p1]), &condition);
+        assert!(matches!(
+            result,
+            Err(StoreError::ConditionalRequestConflict)
+        ));
+    }
+
+    #[tokio::test]
+    async fn complete_if_match_current_object() {
+        let t = open_store();
+        let (_, bucket) = t.account_and_bucket("acme");
+        let old = t.put(&bucket, "big", &pattern(5, 9)).await;
+        let upload = t
+            .store
+            .create_multipart_upload(&bucket, "big", ObjectMeta::default())
+            .unwrap();
+        let p1 = send_part(&t, &upload, 1, &pattern(40, 1)).await;
+
+        let stale = completion_condition(false, Some("\"stale\""));
+        let result = complete_if(&t, &bucket, &upload, &listed(&[&p1]), &stale);
+        assert!(matches!(
+            result,
+            Err(StoreError::PreconditionFailed {
+                condition: "If-Match"
+            })
+        ));
+        let current = completion_condition(false, Some(&old.etag));
+        let record = complete_if(&t, &bucket, &upload, &listed(&[&p1]), &current).unwrap();
+        assert_eq!(record.size, 40);
+    }
+
+    #[tokio::test]
+    async fn complete_if_match_conflicts_with_delete_after_upload() {
+        let t = open_store();
+        let (_, bucket) = t.account_and_bucket("acme");
+        let old = t.put(&bucket, "big", &pattern(5, 9)).await;
+        let upload = t
+            .store
+            .create_multipart_upload(&bucket, "big", ObjectMeta::default())
+            .unwrap();
+        let p1 = send_part(&t, &upload, 1, &pattern(40, 1)).await;
+        t.store.delete_object(&bucket, "big").unwrap();
+        let condition = completion_condition(false, Some(&old.etag));
+        let result = complete_if(&t, &bucket, &upload, &listed(&[&p1]), &condition);
+        assert!(matches!(
+            result,
+            Err(StoreError::ConditionalRequestConflict)
+        ));
+    }
+
+    #[tokio::test]
+    async fn complete_if_match_on_missing_key() {
+        let t = open_store();
+        let (bucket, upload) = start(&t).await;
+        let p1 = send_part(&t, &upload, 1, &pattern(40, 1)).await;
+        let condition = completion_condition(false, Some("\"any\""));
+        let result = complete_if(&t, &bucket, &upload, &listed(&[&p1]), &condition);
+        assert!(matches!(result, Err(StoreError::NoSuchKey)));
+    }
+
+    #[tokio::test]
+    async fn part_checksum_and_origin_kept() {
+        let t = open_store();
+        let (bucket, upload) = start(&t).await;
+        let blob = t.blob(&upload.account_id, &pattern(40, 1)).await;
+        let checksum = StoredChecksum {
+            algorithm: "CRC32C".into(),
+            value: "AAAAAA==".into(),
+            kind: "COMPOSITE".into(),
+        };
+        let sent = PartChecksum {
+            checksum: checksum.clone(),
+            origin: ChecksumOrigin::Trailer,
+        };
+        let part = t
+            .store
+            .put_part(&upload, 1, blob, "\"p1\"".into(), [1; 16], Some(sent))
+            .unwrap();
+        assert_eq!(part.checksum_origin, Some(ChecksumOrigin::Trailer));
+        let (parts, _) = t.store.list_parts(&upload, 0, 10).unwrap();
+        assert_eq!(parts[0].checksum.as_ref(), Some(&checksum));
+        let record = complete(&t, &bucket, &upload, &listed(&[&part])).unwrap();
+        assert_eq!(record.parts[0].checksum.as_ref(), Some(&checksum));
+    }
+
+    #[tokio::test]
+    async fn upload_keeps_checksum_choice() {
+        let t = open_store();
+        let (_, bucket) = t.account_and_bucket("acme");
+        let choice = UploadChecksum {
+            algorithm: "CRC64NVME".into(),
+            kind: "FULL_OBJECT".into(),
+        };
+        let upload = t
+            .store
+            .create_multipart_upload_with(&bucket, "k", ObjectMeta::default(), Some(choice.clone()))
+            .unwrap();
+        let loaded = t.store.upload(&bucket, "k", &upload.upload_id).unwrap();
+        assert_eq!(loaded.and_then(|upload| upload.checksum), Some(choice));
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@ use crate::codec;
 use crate::db::{Batch, Cf};
 use crate::error::{Result, StoreError};
 use crate::locks::{lock, read};
-use crate::records::{BlobId, BlobOwner, ObjectMeta, ObjectRecord, Segment};
+use crate::records::{BlobId, BlobOwner, KeyState, ObjectMeta, ObjectRecord, Segment};
 use crate::usage::{Delta, signed};
 
 /// Conditions on the current object that a write requires, checked under the commit lock.
@@ -18,19 +18,55 @@ pub struct WriteCondition {
     pub if_match: Option<String>,
     /// If-None-Match: `*`: the write fails with `PreconditionFailed` if the object exists.
     pub if_none_match_any: bool,
+    /// What the key held when the request began, if the caller looked. A condition that
+    /// fails on a key changed since then fails with `ConditionalRequestConflict` instead,
+    /// because a write that raced with this one decided the outcome.
+    pub key_at_start: Option<KeyState>,
 }
 
 impl WriteCondition {
-    /// Checks the condition against the current object.
-    pub(crate) fn check(&self, current: Option<&ObjectRecord>) -> Result<()> {
+    /// Returns whether the write has no condition at all.
+    pub fn is_unconditional(&self) -> bool {
+        self.if_match.is_none() && !self.if_none_match_any
+    }
+
+    /// Checks the condition against the current object, taking `key_at_start` as the state
+    /// the request began with.
+    pub fn check(&self, current: Option<&ObjectRecord>) -> Result<()> {
+        self.check_since(current, self.key_at_start.as_ref())
+    }
+
+    /// Checks the condition against the current object. A failure on a key whose state
+    /// differs from `key_at_start` is a `ConditionalRequestConflict`.
+    pub(crate) fn check_since(
+        &self,
+        current: Option<&ObjectRecord>,
+        key_at_start: Option<&KeyState>,
+    ) -> Result<()> {
+        let Err(failure) = self.evaluate(current) else {
+            return Ok(());
+        };
+        match key_at_start {
+            Some(start) if *start != KeyState::of(current) => {
+                Err(StoreError::ConditionalRequestConflict)
+            }
+            _ => Err(failure),
+        }
+    }
+
+    fn evaluate(&self, current: Option<&ObjectRecord>) -> Result<()> {
         if let Some(if_match) = &self.if_match {
             let current = current.ok_or(StoreError::NoSuchKey)?;
             if !etag_matches(if_match, &current.etag) {
-                return Err(StoreError::PreconditionFailed);
+                return Err(StoreError::PreconditionFailed {
+                    condition: "If-Match",
+                });
             }
         }
         if self.if_none_match_any && current.is_some() {
-            return Err(StoreError::PreconditionFailed);
+            return Err(StoreError::PreconditionFailed {
+                condition: "If-None-Match",
+            });
         }
         Ok(())
     }
@@ -212,7 +248,7 @@ mod store_tests {
     use futures::StreamExt;
 
     use crate::testing::{TEST_CHUNK_SIZE, drop_now, open_store, open_store_with, pattern};
-    use crate::{ObjectMeta, StoreError, WriteCondition};
+    use crate::{KeyState, ObjectMeta, StoreError, WriteCondition};
 
     #[tokio::test]
     async fn put_get_round_trip() {
@@ -371,13 +407,53 @@ mod store_tests {
         assert!(put(none_match.clone()).await.is_ok());
         assert!(matches!(
             put(none_match).await,
-            Err(StoreError::PreconditionFailed)
+            Err(StoreError::PreconditionFailed {
+                condition: "If-None-Match"
+            })
         ));
         assert!(matches!(
             put(if_match("\"other\"")).await,
-            Err(StoreError::PreconditionFailed)
+            Err(StoreError::PreconditionFailed {
+                condition: "If-Match"
+            })
         ));
         assert!(put(if_match("e2")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn write_condition_conflict_after_change() {
+        let t = open_store();
+        let (account_id, bucket) = t.account_and_bucket("acme");
+        let none_match_from = |key_at_start| WriteCondition {
+            if_none_match_any: true,
+            key_at_start: Some(key_at_start),
+            ..Default::default()
+        };
+        let put = |condition: WriteCondition| {
+            let (t, bucket, account_id) = (&t, &bucket, &account_id);
+            async move {
+                let blob = t.blob(account_id, b"data").await;
+                let meta = ObjectMeta::default();
+                t.store
+                    .put_object(bucket, "k", blob, "\"e\"".into(), meta, &condition)
+            }
+        };
+
+        // Two writers both began on a missing key; the second finds the first's object.
+        assert!(put(none_match_from(KeyState::Absent)).await.is_ok());
+        assert!(matches!(
+            put(none_match_from(KeyState::Absent)).await,
+            Err(StoreError::ConditionalRequestConflict)
+        ));
+        // A writer that began on the present object fails its precondition plainly.
+        let current = t.store.head_object(&bucket, "k").unwrap();
+        let began = KeyState::of(current.as_ref());
+        assert!(matches!(
+            put(none_match_from(began)).await,
+            Err(StoreError::PreconditionFailed {
+                condition: "If-None-Match"
+            })
+        ));
     }
 
     #[tokio::test]

@@ -89,8 +89,9 @@ impl Store {
     }
 
     /// Copies bytes `start..=end_inclusive` of an object into a new blob charged to
-    /// `reservation`, for CopyObject and UploadPartCopy. The copy shares no chunk files with
-    /// the source, so either can be deleted without affecting the other.
+    /// `reservation`, for CopyObject and UploadPartCopy, passing every piece to `observe`
+    /// (which hashes it) on the way. The copy shares no chunk files with the source, so either
+    /// can be deleted without affecting the other.
     ///
     /// A source replaced before its data was read fails with an `Io` error of kind `NotFound`.
     pub async fn copy_blob(
@@ -99,11 +100,14 @@ impl Store {
         start: u64,
         end_inclusive: u64,
         reservation: Reservation,
+        mut observe: impl FnMut(&[u8]),
     ) -> Result<Blob> {
         let mut reader = self.read_object(record, start, end_inclusive);
         let mut writer = self.blob_writer(reservation);
         while let Some(piece) = reader.next().await {
-            writer.write(piece?).await?;
+            let piece = piece?;
+            observe(&piece);
+            writer.write(piece).await?;
         }
         writer.finish().await
     }
@@ -258,12 +262,16 @@ mod tests {
         let data = pattern(70, 3);
         let source = t.put(&bucket, "source", &data).await;
         let reservation = t.store.reserve(&account_id, 40).unwrap();
+        let mut observed = Vec::new();
         let blob = t
             .store
-            .copy_blob(&source, 10, 49, reservation)
+            .copy_blob(&source, 10, 49, reservation, |piece| {
+                observed.extend_from_slice(piece);
+            })
             .await
             .unwrap();
         assert_eq!(blob.size(), 40);
+        assert_eq!(observed, data[10..50]);
         let (meta, condition) = (ObjectMeta::default(), WriteCondition::default());
         t.store
             .put_object(&bucket, "copy", blob, "\"c\"".into(), meta, &condition)

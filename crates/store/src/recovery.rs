@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(t.chunk_files() as u64, 20u64.div_ceil(TEST_CHUNK_SIZE));
     }
 
-    fn finish(parts: &[crate::PartRecord]) -> crate::Result<CompletedObject> {
+    fn finish(_: &crate::Upload, parts: &[crate::PartRecord]) -> crate::Result<CompletedObject> {
         Ok(CompletedObject {
             etag: format!("\"x-{}\"", parts.len()),
             checksum: None,

@@ -13,7 +13,7 @@ pub use combine::{
 };
 
 use crate::error::{S3Error, S3ErrorCode, S3Result};
-use crate::headers::{X_AMZ_CHECKSUM_ALGORITHM, X_AMZ_SDK_CHECKSUM_ALGORITHM};
+use crate::headers::{X_AMZ_CHECKSUM_ALGORITHM, X_AMZ_CHECKSUM_TYPE, X_AMZ_SDK_CHECKSUM_ALGORITHM};
 
 /// A checksum algorithm that clients may ask for in `x-amz-checksum-algorithm`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,6 +106,26 @@ impl ChecksumAlgorithm {
             self,
             ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c | ChecksumAlgorithm::Crc64Nvme
         )
+    }
+
+    /// Returns whether a multipart upload may build its object checksum of `kind` from part
+    /// checksums of this algorithm. Only CRCs combine into a checksum of the whole object, and
+    /// AWS offers CRC-64/NVME only that way.
+    pub fn supports_multipart(self, kind: ChecksumType) -> bool {
+        match kind {
+            ChecksumType::FullObject => self.is_crc(),
+            ChecksumType::Composite => self != ChecksumAlgorithm::Crc64Nvme,
+        }
+    }
+
+    /// Returns the checksum type of a multipart upload that names this algorithm but no
+    /// type: `FULL_OBJECT` for CRC-64/NVME, `COMPOSITE` for the others, as on AWS.
+    pub fn default_multipart_type(self) -> ChecksumType {
+        if self == ChecksumAlgorithm::Crc64Nvme {
+            ChecksumType::FullObject
+        } else {
+            ChecksumType::Composite
+        }
     }
 
     /// Decodes a base64 checksum value, returning `None` unless it is valid base64 of the
@@ -279,6 +299,50 @@ pub fn checksum_algorithm_header(headers: &HeaderMap) -> S3Result<Option<Checksu
             "Checksum algorithm provided is unsupported. Please try again with any of the valid \
              types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
         )),
+    }
+}
+
+/// Reads the checksum algorithm and type that CreateMultipartUpload chose from
+/// `x-amz-checksum-algorithm` and `x-amz-checksum-type`, with the defaults and rejections of
+/// AWS: a type without an algorithm, an unknown type, and a type the algorithm does not
+/// support (SHA-1 and SHA-256 are composite only, CRC-64/NVME full-object only) are
+/// `InvalidRequest`.
+pub fn multipart_checksum_headers(
+    headers: &HeaderMap,
+) -> S3Result<Option<(ChecksumAlgorithm, ChecksumType)>> {
+    let algorithm = checksum_algorithm_header(headers)?;
+    let kind = match headers.get(X_AMZ_CHECKSUM_TYPE) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(ChecksumType::from_name)
+                .ok_or_else(|| {
+                    S3Error::new(S3ErrorCode::InvalidRequest)
+                        .with_message("Value for x-amz-checksum-type header is invalid.")
+                })?,
+        ),
+    };
+    match (algorithm, kind) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(S3Error::new(S3ErrorCode::InvalidRequest).with_message(
+            "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm \
+             header.",
+        )),
+        (Some(algorithm), kind) => {
+            let kind = kind.unwrap_or_else(|| algorithm.default_multipart_type());
+            if !algorithm.supports_multipart(kind) {
+                return Err(
+                    S3Error::new(S3ErrorCode::InvalidRequest).with_message(format!(
+                        "The {} checksum type cannot be used with the {} checksum algorithm.",
+                        kind.as_str(),
+                        algorithm.as_str().to_ascii_lowercase()
+                    )),
+                );
+            }
+            Ok(Some((algorithm, kind)))
+        }
     }
 }
 
@@ -482,6 +546,97 @@ mod tests {
         let map = header_map(&[("x-amz-checksum-algorithm", "md5")]);
         let err = checksum_algorithm_header(&map).unwrap_err();
         assert_eq!(err.code(), S3ErrorCode::InvalidRequest);
+    }
+
+    #[test]
+    fn multipart_checksum_defaults() {
+        let crc32c = header_map(&[("x-amz-checksum-algorithm", "CRC32C")]);
+        assert_eq!(
+            multipart_checksum_headers(&crc32c).unwrap(),
+            Some((ChecksumAlgorithm::Crc32c, ChecksumType::Composite))
+        );
+        let crc64 = header_map(&[("x-amz-checksum-algorithm", "crc64nvme")]);
+        assert_eq!(
+            multipart_checksum_headers(&crc64).unwrap(),
+            Some((ChecksumAlgorithm::Crc64Nvme, ChecksumType::FullObject))
+        );
+        assert_eq!(multipart_checksum_headers(&HeaderMap::new()).unwrap(), None);
+    }
+
+    #[test]
+    fn multipart_checksum_supported_pairs() {
+        let supported = [
+            ("CRC32", "COMPOSITE"),
+            ("CRC32", "FULL_OBJECT"),
+            ("CRC32C", "COMPOSITE"),
+            ("CRC32C", "FULL_OBJECT"),
+            ("CRC64NVME", "FULL_OBJECT"),
+            ("SHA1", "COMPOSITE"),
+            ("SHA256", "COMPOSITE"),
+        ];
+        for (algorithm, kind) in supported {
+            let mut map = HeaderMap::new();
+            map.insert(
+                X_AMZ_CHECKSUM_ALGORITHM,
+                HeaderValue::from_static(algorithm),
+            );
+            map.insert(X_AMZ_CHECKSUM_TYPE, HeaderValue::from_static(kind));
+            let parsed = multipart_checksum_headers(&map).unwrap().unwrap();
+            assert_eq!(
+                (parsed.0.as_str(), parsed.1.as_str()),
+                (algorithm, kind),
+                "{algorithm} {kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn multipart_checksum_rejected_pairs() {
+        let rejected = [
+            (
+                "CRC64NVME",
+                "COMPOSITE",
+                "The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.",
+            ),
+            (
+                "SHA1",
+                "FULL_OBJECT",
+                "The FULL_OBJECT checksum type cannot be used with the sha1 checksum algorithm.",
+            ),
+            (
+                "SHA256",
+                "FULL_OBJECT",
+                "The FULL_OBJECT checksum type cannot be used with the sha256 checksum algorithm.",
+            ),
+        ];
+        for (algorithm, kind, message) in rejected {
+            let mut map = HeaderMap::new();
+            map.insert(
+                X_AMZ_CHECKSUM_ALGORITHM,
+                HeaderValue::from_static(algorithm),
+            );
+            map.insert(X_AMZ_CHECKSUM_TYPE, HeaderValue::from_static(kind));
+            let error = multipart_checksum_headers(&map).unwrap_err();
+            assert_eq!(
+                error.code(),
+                S3ErrorCode::InvalidRequest,
+                "{algorithm} {kind}"
+            );
+            assert_eq!(error.message(), message);
+        }
+    }
+
+    #[test]
+    fn multipart_checksum_type_needs_algorithm() {
+        let map = header_map(&[("x-amz-checksum-type", "COMPOSITE")]);
+        let error = multipart_checksum_headers(&map).unwrap_err();
+        assert_eq!(error.code(), S3ErrorCode::InvalidRequest);
+        let map = header_map(&[
+            ("x-amz-checksum-algorithm", "CRC32"),
+            ("x-amz-checksum-type", "PARTIAL"),
+        ]);
+        let error = multipart_checksum_headers(&map).unwrap_err();
+        assert_eq!(error.code(), S3ErrorCode::InvalidRequest);
     }
 
     // MD5 of the empty string: d41d8cd98f00b204e9800998ecf8427e.

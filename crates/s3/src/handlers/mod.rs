@@ -1,6 +1,8 @@
 //! Dispatch to the handler of each operation, after authentication and authorization.
 
+mod attributes;
 mod bucket;
+mod checksums;
 mod copy;
 pub(crate) mod cors;
 mod digest;
@@ -106,6 +108,8 @@ pub(crate) async fn dispatch(
         Operation::DeleteObject => object::delete_object(&call).await,
         Operation::CreateMultipartUpload => multipart::create_multipart_upload(&call).await,
         Operation::UploadPart => multipart::upload_part(&call, &mut body, payload).await,
+        Operation::UploadPartCopy => copy::upload_part_copy(&call).await,
+        Operation::GetObjectAttributes => attributes::get_object_attributes(&call).await,
         Operation::CompleteMultipartUpload => {
             multipart::complete_multipart_upload(&call, &mut body, payload).await
         }
@@ -159,45 +163,27 @@ pub(crate) async fn read_small_body(
 ) -> Result<bytes::Bytes, S3Error> {
     use sha2::{Digest, Sha256};
 
+    let too_large = || {
+        S3Error::new(S3ErrorCode::MalformedXML)
+            .with_message(format!("The request body is larger than {limit} bytes."))
+    };
     let declared = context
         .header("content-length")
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return Err(S3Error::new(S3ErrorCode::MalformedXML)
-            .with_message(format!("The request body is larger than {limit} bytes.")));
+        return Err(too_large());
     }
     let mut data = bytes::BytesMut::new();
-    let mut input = bytes::BytesMut::new();
-    let mut decoder = match &payload {
-        Payload::Chunked(mode, signing) => Some(oss_sigv4::chunked::ChunkedDecoder::new(
-            *mode,
-            signing.clone(),
-        )),
-        _ => None,
-    };
-    while let Some(piece) = body.next_data().await {
-        let piece = piece.map_err(crate::ingest::body_error)?;
-        match decoder.as_mut() {
-            Some(decoder) => {
-                input.extend_from_slice(&piece);
-                decoder.decode(&mut input, &mut data).map_err(|e| {
-                    S3Error::new(S3ErrorCode::IncompleteBody).with_message(e.to_string())
-                })?;
-            }
-            None => data.extend_from_slice(&piece),
-        }
+    let mut decoded = crate::ingest::DecodedBody::new(body, &payload);
+    while let Some(piece) = decoded.next_piece().await? {
+        data.extend_from_slice(&piece);
         if data.len() as u64 > limit {
-            return Err(S3Error::new(S3ErrorCode::MalformedXML)
-                .with_message(format!("The request body is larger than {limit} bytes.")));
+            return Err(too_large());
         }
     }
-    if let Payload::Sha256(expected) = payload {
-        let computed: [u8; 32] = Sha256::digest(&data).into();
-        if computed != expected {
-            return Err(S3Error::new(S3ErrorCode::XAmzContentSHA256Mismatch)
-                .with_element("ClientComputedContentSHA256", hex::encode(expected))
-                .with_element("S3ComputedContentSHA256", hex::encode(computed)));
-        }
+    decoded.finish()?;
+    if let Payload::Sha256(expected) = &payload {
+        crate::ingest::check_sha256(expected, Sha256::digest(&data).into())?;
     }
     Ok(data.freeze())
 }

@@ -1,14 +1,16 @@
 //! Multipart uploads: CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
 //! AbortMultipartUpload, ListParts and ListMultipartUploads.
 
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
+use oss_proto::checksum::ChecksumType;
 use oss_proto::xml::{
     CompleteMultipartUploadResult, InitiateMultipartUploadResult, ListMultipartUploadsResult,
     ListPartsResult, Owner, PartEntry, UploadEntry,
 };
 use oss_proto::{S3Error, S3ErrorCode};
-use oss_store::{CompletePart, StoredChecksum, Upload};
+use oss_store::{CompletePart, ListUploadEntry, ObjectRecord, PartChecksum, StoreError, Upload};
 
+use super::checksums::{self, CompletionRequest, UploadChoice};
 use super::object::{object_meta, write_condition};
 use super::{Call, HandlerResult, read_small_body};
 use crate::auth::Payload;
@@ -20,49 +22,60 @@ use crate::ingest::{self, BodySpec};
 const MAX_COMPLETE_DOCUMENT_BYTES: u64 = 4 << 20;
 /// Part numbers run from 1 to this.
 const MAX_PART_NUMBER: u32 = 10_000;
+/// Largest part, as on AWS: 5 GiB.
+pub(crate) const MAX_PART_SIZE: u64 = 5 << 30;
 /// Entries per page of ListParts and ListMultipartUploads unless fewer are requested.
 const MAX_ENTRIES: usize = 1000;
 
 pub(crate) async fn create_multipart_upload(call: &Call<'_>) -> HandlerResult {
-    let meta = object_meta(&call.context.headers)?;
+    let headers = &call.context.headers;
+    let meta = object_meta(headers)?;
+    let choice = oss_proto::checksum::multipart_checksum_headers(headers)?;
     let store = call.store.clone();
     let bucket = call.bucket().clone();
     let key = call.context.object_key().to_owned();
+    let checksum = choice.map(checksums::to_upload_checksum);
     let upload =
-        error::blocking(move || store.create_multipart_upload(&bucket, &key, meta)).await?;
+        error::blocking(move || store.create_multipart_upload_with(&bucket, &key, meta, checksum))
+            .await?;
+
     let result = InitiateMultipartUploadResult {
         bucket: call.bucket().name.clone(),
         key: upload.key,
         upload_id: upload.upload_id,
     };
-    Ok(body::xml(result.to_xml()))
+    let mut response = body::xml(result.to_xml());
+    if let Some(choice) = choice {
+        insert_choice(response.headers_mut(), choice);
+    }
+    Ok(response)
+}
+
+/// Adds `x-amz-checksum-algorithm` and `x-amz-checksum-type` of an upload to a response.
+fn insert_choice(headers: &mut HeaderMap, (algorithm, kind): UploadChoice) {
+    let pairs = [
+        ("x-amz-checksum-algorithm", algorithm.as_str()),
+        ("x-amz-checksum-type", kind.as_str()),
+    ];
+    for (name, value) in pairs {
+        headers.insert(name, http::HeaderValue::from_static(value));
+    }
 }
 
 /// Loads the upload named by `uploadId`, which must belong to the addressed key.
-async fn load_upload(call: &Call<'_>) -> Result<Upload, S3Error> {
-    let upload_id = call
-        .context
-        .query
-        .get("uploadId")
-        .unwrap_or_default()
-        .to_owned();
+pub(crate) async fn load_upload(call: &Call<'_>) -> Result<Upload, S3Error> {
+    let upload_id = upload_id(call);
     let store = call.store.clone();
     let bucket = call.bucket().clone();
     let key = call.context.object_key().to_owned();
-    let upload = error::blocking(move || store.upload(&bucket, &key, &upload_id)).await?;
-    upload.ok_or_else(|| {
-        S3Error::new(S3ErrorCode::NoSuchUpload).with_element(
-            "UploadId",
-            call.context
-                .query
-                .get("uploadId")
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    })
+    let requested_id = upload_id.clone();
+    let upload = error::blocking(move || store.upload(&bucket, &key, &requested_id)).await?;
+    upload
+        .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchUpload).with_element("UploadId", upload_id))
 }
 
-fn part_number(call: &Call<'_>) -> Result<u32, S3Error> {
+/// Reads the `partNumber` of UploadPart and UploadPartCopy.
+pub(crate) fn part_number(call: &Call<'_>) -> Result<u32, S3Error> {
     let value = call.context.query.get("partNumber").unwrap_or_default();
     value
         .parse()
@@ -82,13 +95,16 @@ pub(crate) async fn upload_part(
     payload: Payload,
 ) -> HandlerResult {
     let number = part_number(call)?;
-    let spec = BodySpec::from_request(call.context, &payload)?;
-    if spec.length > call.config.max_object_size {
+    let mut spec = BodySpec::from_request(call.context, &payload)?;
+    let max = MAX_PART_SIZE.min(call.config.max_object_size);
+    if spec.length > max {
         return Err(S3Error::new(S3ErrorCode::EntityTooLarge)
             .with_element("ProposedSize", spec.length.to_string())
-            .with_element("MaxSizeAllowed", call.config.max_object_size.to_string()));
+            .with_element("MaxSizeAllowed", max.to_string()));
     }
     let upload = load_upload(call).await?;
+    let choice = checksums::upload_choice(&upload);
+    spec.computed_checksum = checksums::part_checksum_plan(spec.client_algorithm(), choice)?;
 
     // Parts count towards the account's capacity from the moment they are stored.
     let reservation = call
@@ -99,10 +115,10 @@ pub(crate) async fn upload_part(
     let ingested = ingest::ingest(request_body, writer, &spec, payload).await?;
 
     let etag = oss_proto::checksum::etag_from_md5(&ingested.md5);
-    let checksum = ingested.checksum.as_ref().map(|checksum| StoredChecksum {
-        algorithm: checksum.algorithm.as_str().to_owned(),
-        value: checksum.value.clone(),
-        kind: "COMPOSITE".to_owned(),
+    let kind = choice.map_or(ChecksumType::FullObject, |(_, kind)| kind);
+    let checksum = ingested.checksum.as_ref().map(|sent| PartChecksum {
+        checksum: checksums::to_stored(&sent.checksum, kind),
+        origin: sent.origin,
     });
     let store = call.store.clone();
     let md5 = ingested.md5;
@@ -116,14 +132,26 @@ pub(crate) async fn upload_part(
     if let Ok(value) = http::HeaderValue::from_str(&etag) {
         response.headers_mut().insert(http::header::ETAG, value);
     }
-    if let Some(checksum) = &ingested.checksum
-        && let Ok(value) = http::HeaderValue::from_str(&checksum.value)
+    if let Some(sent) = &ingested.checksum
+        && let Ok(value) = http::HeaderValue::from_str(&sent.checksum.value)
     {
         response
             .headers_mut()
-            .insert(checksum.algorithm.header_name(), value);
+            .insert(sent.checksum.algorithm.header_name(), value);
     }
     Ok(response)
+}
+
+/// Why a completion failed: in the store, or in the checks of the request's checksums.
+enum CompletionFailure {
+    Store(StoreError),
+    Rejected(S3Error),
+}
+
+impl From<StoreError> for CompletionFailure {
+    fn from(error: StoreError) -> Self {
+        CompletionFailure::Store(error)
+    }
 }
 
 pub(crate) async fn complete_multipart_upload(
@@ -131,7 +159,8 @@ pub(crate) async fn complete_multipart_upload(
     request_body: &mut RequestBody,
     payload: Payload,
 ) -> HandlerResult {
-    let condition = write_condition(&call.context.headers)?;
+    let headers = &call.context.headers;
+    let condition = write_condition(headers)?;
     let document = read_small_body(
         call.context,
         request_body,
@@ -139,34 +168,45 @@ pub(crate) async fn complete_multipart_upload(
         MAX_COMPLETE_DOCUMENT_BYTES,
     )
     .await?;
-    let parts = oss_proto::xml::parse_complete_multipart_upload(&document)?;
-    if parts.is_empty() {
-        return Err(S3Error::new(S3ErrorCode::MalformedXML)
-            .with_message("The CompleteMultipartUpload document lists no parts."));
-    }
-    let parts: Vec<CompletePart> = parts
-        .into_iter()
+    let listed = oss_proto::xml::parse_complete_multipart_upload(&document)?;
+    let parts: Vec<CompletePart> = listed
+        .iter()
         .map(|part| CompletePart {
             part_number: part.part_number,
-            etag: part.etag,
+            etag: part.etag.clone(),
         })
         .collect();
+    let request = CompletionRequest::from_headers(headers, listed)?;
 
     let store = call.store.clone();
     let bucket = call.bucket().clone();
     let key = call.context.object_key().to_owned();
-    let upload_id = call
-        .context
-        .query
-        .get("uploadId")
-        .unwrap_or_default()
-        .to_owned();
+    let upload_id = upload_id(call);
     let record = error::blocking(move || {
-        store.complete_multipart_upload(&bucket, &key, &upload_id, &parts, &condition)
+        let finish = |upload: &Upload, stored: &[oss_store::PartRecord]| {
+            request
+                .finish(upload, stored)
+                .map_err(CompletionFailure::Rejected)
+        };
+        match store
+            .complete_multipart_upload_with(&bucket, &key, &upload_id, &parts, &condition, finish)
+        {
+            Ok(record) => Ok(Ok(record)),
+            Err(CompletionFailure::Rejected(error)) => Ok(Err(error)),
+            Err(CompletionFailure::Store(error)) => Err(error),
+        }
     })
-    .await?;
+    .await??;
+    Ok(body::xml(completion_result(call, &record).to_xml()))
+}
 
-    let result = CompleteMultipartUploadResult {
+fn completion_result(call: &Call<'_>, record: &ObjectRecord) -> CompleteMultipartUploadResult {
+    let wire = record.meta.checksum.as_ref().and_then(checksums::to_wire);
+    let (checksum, checksum_type) = match wire {
+        Some((checksum, kind)) => (Some(checksum), kind),
+        None => (None, None),
+    };
+    CompleteMultipartUploadResult {
         location: format!(
             "/{}/{}",
             call.bucket().name,
@@ -174,23 +214,25 @@ pub(crate) async fn complete_multipart_upload(
         ),
         bucket: call.bucket().name.clone(),
         key: record.key.clone(),
-        etag: record.etag,
-        checksum: None,
-        checksum_type: None,
-    };
-    Ok(body::xml(result.to_xml()))
+        etag: record.etag.clone(),
+        checksum,
+        checksum_type,
+    }
+}
+
+fn upload_id(call: &Call<'_>) -> String {
+    call.context
+        .query
+        .get("uploadId")
+        .unwrap_or_default()
+        .to_owned()
 }
 
 pub(crate) async fn abort_multipart_upload(call: &Call<'_>) -> HandlerResult {
     let store = call.store.clone();
     let bucket = call.bucket().clone();
     let key = call.context.object_key().to_owned();
-    let upload_id = call
-        .context
-        .query
-        .get("uploadId")
-        .unwrap_or_default()
-        .to_owned();
+    let upload_id = upload_id(call);
     error::blocking(move || store.abort_multipart_upload(&bucket, &key, &upload_id)).await?;
     Ok(body::status(StatusCode::NO_CONTENT))
 }
@@ -238,6 +280,7 @@ pub(crate) async fn list_parts(call: &Call<'_>) -> HandlerResult {
         None
     };
     let owner = owner(call);
+    let choice = checksums::upload_choice(&upload);
     let result = ListPartsResult {
         bucket: call.bucket().name.clone(),
         key: upload.key.clone(),
@@ -253,16 +296,20 @@ pub(crate) async fn list_parts(call: &Call<'_>) -> HandlerResult {
             .storage_class
             .clone()
             .unwrap_or_else(|| "STANDARD".to_owned()),
-        checksum_algorithm: None,
-        checksum_type: None,
+        checksum_algorithm: choice.map(|(algorithm, _)| algorithm),
+        checksum_type: choice.map(|(_, kind)| kind),
         parts: parts
             .into_iter()
             .map(|part| PartEntry {
                 part_number: part.part_number,
                 last_modified: part.last_modified,
+                checksum: part
+                    .checksum
+                    .as_ref()
+                    .and_then(checksums::to_wire)
+                    .map(|(checksum, _)| checksum),
                 etag: part.etag,
                 size: part.size,
-                checksum: None,
             })
             .collect(),
     };
@@ -303,31 +350,38 @@ pub(crate) async fn list_multipart_uploads(call: &Call<'_>) -> HandlerResult {
     })
     .await?;
 
+    // The next page starts after the last entry of this one, an upload or a common prefix.
+    let (next_key_marker, next_upload_id_marker) = match (truncated, entries.last()) {
+        (true, Some(ListUploadEntry::Upload(last))) => {
+            (Some(last.key.clone()), Some(last.upload_id.clone()))
+        }
+        (true, Some(ListUploadEntry::CommonPrefix(prefix))) => (Some(prefix.clone()), None),
+        _ => (None, None),
+    };
     let owner = owner(call);
     let mut uploads = Vec::new();
     let mut common_prefixes = Vec::new();
     for entry in entries {
         match entry {
-            oss_store::ListUploadEntry::Upload(upload) => uploads.push(UploadEntry {
-                key: upload.key,
-                upload_id: upload.upload_id,
-                initiated: upload.initiated,
-                storage_class: upload
-                    .meta
-                    .storage_class
-                    .unwrap_or_else(|| "STANDARD".to_owned()),
-                initiator: owner.clone(),
-                owner: owner.clone(),
-                checksum_algorithm: None,
-                checksum_type: None,
-            }),
-            oss_store::ListUploadEntry::CommonPrefix(prefix) => common_prefixes.push(prefix),
+            ListUploadEntry::Upload(upload) => {
+                let choice = checksums::upload_choice(&upload);
+                uploads.push(UploadEntry {
+                    key: upload.key,
+                    upload_id: upload.upload_id,
+                    initiated: upload.initiated,
+                    storage_class: upload
+                        .meta
+                        .storage_class
+                        .unwrap_or_else(|| "STANDARD".to_owned()),
+                    initiator: owner.clone(),
+                    owner: owner.clone(),
+                    checksum_algorithm: choice.map(|(algorithm, _)| algorithm),
+                    checksum_type: choice.map(|(_, kind)| kind),
+                });
+            }
+            ListUploadEntry::CommonPrefix(prefix) => common_prefixes.push(prefix),
         }
     }
-    let (next_key_marker, next_upload_id_marker) = match (truncated, uploads.last()) {
-        (true, Some(last)) => (Some(last.key.clone()), Some(last.upload_id.clone())),
-        _ => (None, None),
-    };
     let result = ListMultipartUploadsResult {
         bucket: call.bucket().name.clone(),
         prefix,

@@ -2,13 +2,14 @@
 
 use futures::StreamExt;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use oss_proto::checksum::ChecksumType;
 use oss_proto::conditional::ReadCondition;
 use oss_proto::range::ByteRange;
 use oss_proto::xml::{DeleteErrorEntry, DeleteResult, DeletedEntry};
 use oss_proto::{S3Error, S3ErrorCode};
-use oss_store::{ObjectMeta, ObjectRecord, StoredChecksum, WriteCondition};
+use oss_store::{KeyState, ObjectMeta, ObjectRecord, StoredChecksum, WriteCondition};
 
-use super::{Call, HandlerResult, read_small_body};
+use super::{Call, HandlerResult, checksums, read_small_body};
 use crate::auth::Payload;
 use crate::body::{self, RequestBody, ResponseBody};
 use crate::error;
@@ -32,7 +33,17 @@ pub(crate) async fn put_object(
             .with_element("MaxSizeAllowed", call.config.max_object_size.to_string()));
     }
     let meta = object_meta(&context.headers)?;
-    let condition = write_condition(&context.headers)?;
+    let mut condition = write_condition(&context.headers)?;
+
+    // A conditional write that already fails is rejected before its body is read. The state
+    // seen now lets the commit report a failure caused by a concurrent write as 409.
+    if !condition.is_unconditional() {
+        let current = current_object(call).await?;
+        condition
+            .check(current.as_ref())
+            .map_err(error::from_store)?;
+        condition.key_at_start = Some(KeyState::of(current.as_ref()));
+    }
 
     // Admit the write against the account's capacity before reading any of the body.
     let reservation = call
@@ -43,11 +54,10 @@ pub(crate) async fn put_object(
     let ingested = ingest::ingest(request_body, writer, &spec, payload).await?;
 
     let mut meta = meta;
-    meta.checksum = ingested.checksum.as_ref().map(|checksum| StoredChecksum {
-        algorithm: checksum.algorithm.as_str().to_owned(),
-        value: checksum.value.clone(),
-        kind: "FULL_OBJECT".to_owned(),
-    });
+    meta.checksum = ingested
+        .checksum
+        .as_ref()
+        .map(|sent| checksums::to_stored(&sent.checksum, ChecksumType::FullObject));
     let etag = oss_proto::checksum::etag_from_md5(&ingested.md5);
     let store = call.store.clone();
     let bucket = call.bucket().clone();
@@ -59,7 +69,9 @@ pub(crate) async fn put_object(
 
     let mut response = body::status(StatusCode::OK);
     insert(response.headers_mut(), header::ETAG, &record.etag);
-    insert_checksum(response.headers_mut(), &record);
+    if let Some(checksum) = &record.meta.checksum {
+        insert_checksum(response.headers_mut(), checksum, true);
+    }
     Ok(response)
 }
 
@@ -121,10 +133,10 @@ async fn try_read_object(
     let range = requested_range(context, &record)?;
     let mut response = Response::new(body::empty());
     let headers = response.headers_mut();
-    // A checksum describes the whole object, so a partial response carries none; clients
-    // that verify checksums would otherwise reject every ranged download.
-    let with_checksum = range.is_none() && context.header("x-amz-checksum-mode") == Some("ENABLED");
-    object_headers(headers, &record, with_checksum);
+    object_headers(headers, &record);
+    if context.header("x-amz-checksum-mode") == Some("ENABLED") {
+        insert_response_checksum(headers, context, &record, range.is_some());
+    }
     response_overrides(headers, context);
 
     let (start, end) = match range {
@@ -167,15 +179,20 @@ async fn try_read_object(
     Ok(Some(response))
 }
 
-async fn head(call: &Call<'_>) -> Result<ObjectRecord, S3Error> {
-    let store = call.store.clone();
-    let bucket = call.bucket().clone();
-    let key = call.context.object_key().to_owned();
-    let record = error::blocking(move || store.head_object(&bucket, &key)).await?;
-    record.ok_or_else(|| {
+/// Returns the addressed object, or NoSuchKey.
+pub(crate) async fn head(call: &Call<'_>) -> Result<ObjectRecord, S3Error> {
+    current_object(call).await?.ok_or_else(|| {
         S3Error::new(S3ErrorCode::NoSuchKey)
             .with_element("Key", call.context.object_key().to_owned())
     })
+}
+
+/// Returns the addressed object, if there is one.
+async fn current_object(call: &Call<'_>) -> Result<Option<ObjectRecord>, S3Error> {
+    let store = call.store.clone();
+    let bucket = call.bucket().clone();
+    let key = call.context.object_key().to_owned();
+    error::blocking(move || store.head_object(&bucket, &key)).await
 }
 
 /// Returns the inclusive byte range to send, from `partNumber` or a `Range` header, or None
@@ -392,11 +409,45 @@ pub(crate) fn write_condition(headers: &HeaderMap) -> Result<WriteCondition, S3E
     Ok(WriteCondition {
         if_match,
         if_none_match_any,
+        key_at_start: None,
     })
 }
 
+/// Adds the checksum of what a GetObject or HeadObject returns: the object's, or with
+/// `partNumber` the part's. A byte range gets none, because a checksum covers a whole object
+/// or part, and clients that verify checksums would reject every ranged download.
+fn insert_response_checksum(
+    headers: &mut HeaderMap,
+    context: &crate::context::RequestContext,
+    record: &ObjectRecord,
+    ranged: bool,
+) {
+    let part_number = context.query.get("partNumber");
+    let whole = record
+        .meta
+        .checksum
+        .as_ref()
+        .map(|checksum| (checksum, true));
+    let checksum = match part_number.and_then(|number| number.parse::<u32>().ok()) {
+        // A part of a multipart object has its own checksum, of no object-wide type.
+        Some(number) if !record.parts.is_empty() => record
+            .parts
+            .iter()
+            .find(|part| part.part_number == number)
+            .and_then(|part| part.checksum.as_ref())
+            .map(|checksum| (checksum, false)),
+        // Part 1 of a single-part object is the whole object.
+        Some(_) => whole,
+        None if ranged => None,
+        None => whole,
+    };
+    if let Some((checksum, with_type)) = checksum {
+        insert_checksum(headers, checksum, with_type);
+    }
+}
+
 /// Headers describing a stored object, shared by GetObject and HeadObject.
-fn object_headers(headers: &mut HeaderMap, record: &ObjectRecord, with_checksum: bool) {
+fn object_headers(headers: &mut HeaderMap, record: &ObjectRecord) {
     let meta = &record.meta;
     insert(headers, header::ETAG, &record.etag);
     insert(
@@ -435,17 +486,15 @@ fn object_headers(headers: &mut HeaderMap, record: &ObjectRecord, with_checksum:
     if !meta.tags.is_empty() {
         insert(headers, "x-amz-tagging-count", &meta.tags.len().to_string());
     }
-    if with_checksum {
-        insert_checksum(headers, record);
-    }
 }
 
-fn insert_checksum(headers: &mut HeaderMap, record: &ObjectRecord) {
-    if let Some(checksum) = &record.meta.checksum {
-        let name = format!("x-amz-checksum-{}", checksum.algorithm.to_ascii_lowercase());
-        if let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) {
-            insert(headers, name, &checksum.value);
-        }
+/// Adds `x-amz-checksum-<algorithm>` and, with `with_type`, `x-amz-checksum-type`.
+fn insert_checksum(headers: &mut HeaderMap, checksum: &StoredChecksum, with_type: bool) {
+    let name = format!("x-amz-checksum-{}", checksum.algorithm.to_ascii_lowercase());
+    if let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) {
+        insert(headers, name, &checksum.value);
+    }
+    if with_type {
         insert(headers, "x-amz-checksum-type", &checksum.kind);
     }
 }
