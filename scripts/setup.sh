@@ -9,7 +9,11 @@ oss_setup() {
     local debian_packages="libclang-dev clang awscli rclone s3fs s3cmd fuse3"
     local missing="" package
     for package in $debian_packages; do
-        if ! dpkg -s "$package" 2>/dev/null | grep -q '^Status: install ok installed'; then
+        # No pipe into `grep -q` here: grep exits at the first match, dpkg then dies of
+        # SIGPIPE, and under the callers' `set -o pipefail` an installed package looks missing.
+        local status
+        status="$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)"
+        if [ "$status" != "install ok installed" ]; then
             missing="$missing $package"
         fi
     done
