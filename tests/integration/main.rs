@@ -10,15 +10,29 @@
 mod awscli;
 /// boto3 scripts under `tests/python/`, run with the python3 on PATH.
 mod boto3;
+/// Running client programs: clean environment, success checks, versions, polling.
+mod command;
 /// SIGKILL during concurrent writes, then restart, read-back and fsck.
 mod crash;
+/// AWS's JavaScript SDK v3 through the `node --test` script in `tests/js/`.
+mod js;
 /// The tricky-key table through ListObjects v1 and v2, with every pagination style.
 mod listing;
+/// FUSE mounts: a guard that always unmounts, and the file operations every mount must pass.
+mod mount;
 /// Requests signed with the `aws-sigv4` crate, and hand-built bad requests.
 mod raw;
+/// rclone: copy, sync and check of a generated tree, and `rclone mount`.
+mod rclone;
+/// s3cmd: put, get, ls and del, one upload in parts.
+mod s3cmd;
+/// s3fs-fuse: the mount file operations with SigV4 for the account's region.
+mod s3fs;
 /// AWS's Rust SDK (`aws-sdk-s3`): buckets, objects, ranges, conditions and multipart.
 mod sdk;
 /// Harness: config file, process start with address discovery, SIGTERM, SIGKILL, fsck.
 mod server;
 /// `aws s3 sync` of thousands of real files there and back.
 mod sync;
+/// A generated tree of mixed sizes and odd names, and tree comparison.
+mod tree;
