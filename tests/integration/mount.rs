@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, FileTimes};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
@@ -279,6 +279,17 @@ fn read(path: &Path) -> Vec<u8> {
     bytes
 }
 
+/// Reads `len` bytes at `offset` after a seek, which the clients serve with a ranged GET.
+fn read_range(path: &Path, offset: u64, len: usize) -> Vec<u8> {
+    let mut file =
+        File::open(path).unwrap_or_else(|error| panic!("open {}: {error}", path.display()));
+    file.seek(SeekFrom::Start(offset)).expect("seek");
+    let mut bytes = vec![0; len];
+    file.read_exact(&mut bytes)
+        .unwrap_or_else(|error| panic!("read {}: {error}", path.display()));
+    bytes
+}
+
 /// Modification time set through the mount: 2020-01-02T03:04:05Z.
 const MTIME_SECONDS: u64 = 1_577_934_245;
 
@@ -288,9 +299,9 @@ pub const EXISTING_KEY: &str = "existing object.txt";
 pub const EXISTING_BODY: &[u8] = b"uploaded by aws-cli before the mount\n";
 
 /// Drives the mounted `bucket` through `mount`: reads an object that another client uploaded,
-/// writes files (one of several MiB), reads them back, lists, sets a modification time,
-/// renames a file and a directory, and deletes everything. After each change the server's own
-/// listing must agree.
+/// writes files (one of several MiB), reads them back whole and from an offset, lists, sets a
+/// modification time, renames a file and a directory, and deletes everything. After each
+/// change the server's own listing must agree.
 pub fn exercise_file_operations(mount: &Path, aws: &AwsCli, bucket: &str) {
     // Read what another client uploaded before the mount.
     assert_eq!(names(mount), set(&[EXISTING_KEY]), "listing at mount time");
@@ -317,6 +328,11 @@ pub fn exercise_file_operations(mount: &Path, aws: &AwsCli, bucket: &str) {
         .expect("stat large.bin")
         .len();
     assert_eq!(size, large.len() as u64, "size of large.bin");
+    let middle = read_range(&docs.join("large.bin"), 2_000_003, 70_000);
+    assert!(
+        middle == large[2_000_003..2_070_003],
+        "bytes 2000003..2070003 of large.bin read after a seek differ"
+    );
     assert_eq!(names(mount), set(&[EXISTING_KEY, "docs"]), "root listing");
     assert_eq!(
         names(&docs),
