@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::command::{clean_env, describe, version_line};
+use crate::raw::RawClient;
 use crate::server::Server;
 use crate::tree;
 
@@ -37,8 +38,8 @@ impl S3cmd {
         S3cmd { config }
     }
 
-    /// Runs `s3cmd ARGS`; asserts that it exits 0 and printed no warning or error, because
-    /// s3cmd only warns when a downloaded file's MD5 does not match. Returns stdout.
+    /// Runs `s3cmd ARGS` and returns its stdout. Asserts that it exits 0 and printed no warning
+    /// or error, because s3cmd only warns when a downloaded file's MD5 does not match.
     #[track_caller]
     fn ok(&self, args: &[&str]) -> String {
         let mut command = Command::new("s3cmd");
@@ -122,5 +123,37 @@ fn s3cmd_put_get_ls_del() {
         listed_urls(&s3cmd.ok(&["ls"])),
         Vec::<String>::new(),
         "after rb"
+    );
+}
+
+#[tokio::test]
+async fn s3cmd_signurl_gets_sigv4_hint() {
+    let server = Server::start();
+    let s3cmd = S3cmd::new(&server);
+    let file = server.dir().join("signed.txt");
+    tree::write_random_file(&file, 10, 3);
+    s3cmd.ok(&["mb", "s3://signed"]);
+    s3cmd.ok(&["put", path_str(&file), "s3://signed/signed.txt"]);
+
+    // s3cmd 2.3 signs URLs with SigV2 only, which the server does not accept.
+    let url = s3cmd.ok(&["signurl", "s3://signed/signed.txt", "+600"]);
+    let path_and_query = url
+        .trim()
+        .strip_prefix(&server.endpoint())
+        .unwrap_or_else(|| panic!("signed URL {url:?} is not on the server"));
+    assert!(
+        path_and_query.contains("Signature="),
+        "not a SigV2 URL: {url}"
+    );
+    let response = RawClient::new(&server)
+        .get(path_and_query)
+        .anonymous()
+        .send()
+        .await;
+    response.assert_error(400, "InvalidRequest");
+    let message = response.xml("Message").unwrap_or_default();
+    assert!(
+        message.contains("AWS4-HMAC-SHA256"),
+        "message does not name SigV4: {message}"
     );
 }
