@@ -13,12 +13,14 @@ import { test } from "node:test";
 import { crc32 } from "node:zlib";
 
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -76,7 +78,7 @@ async function s3Error(promise) {
   assert.fail("the request succeeded");
 }
 
-test("put, get, head, list and delete objects", async () => {
+test("put, get, head, copy, list and delete objects", async () => {
   const s3 = client();
   const bucket = "js-objects";
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -115,11 +117,30 @@ test("put, get, head, list and delete objects", async () => {
   );
   assert.equal(listing.Contents[0].Size, body.length);
 
+  const copied = await s3.send(
+    new CopyObjectCommand({
+      Bucket: bucket,
+      Key: "copy.txt",
+      CopySource: `${bucket}/${encodeURIComponent(key)}`,
+    }),
+  );
+  assert.equal(copied.CopyObjectResult.ETag, put.ETag, "ETag of the copy");
+  const copy = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "copy.txt" }));
+  assert.deepEqual(Buffer.from(await copy.Body.transformToByteArray()), body);
+  assert.equal(copy.Metadata.origin, "js-sdk", "metadata kept by the copy");
+
+  const buckets = await s3.send(new ListBucketsCommand({}));
+  assert.ok(
+    buckets.Buckets.some((listed) => listed.Name === bucket),
+    `${bucket} not in ListBuckets`,
+  );
+
   const missing = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "absent" })));
   assert.equal(missing.name, "NoSuchKey");
   assert.equal(missing.$metadata.httpStatusCode, 404);
 
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "copy.txt" }));
   const empty = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
   assert.equal(empty.KeyCount, 0);
   await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
