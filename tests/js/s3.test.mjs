@@ -9,6 +9,9 @@
 
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { crc32 } from "node:zlib";
 
@@ -200,5 +203,38 @@ test("multipart upload through lib-storage", async () => {
   assert.deepEqual(slice, body.subarray(5242870, 5242890), "range across the first part end");
 
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "large.bin" }));
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+});
+
+test("put a file stream with a trailing checksum", async () => {
+  const s3 = client();
+  const bucket = "js-stream";
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+  // A stream body is sent aws-chunked, with the CRC32 in a trailer after the data.
+  const dir = mkdtempSync(join(tmpdir(), "oss-js-"));
+  try {
+    const path = join(dir, "stream.bin");
+    const body = randomBytes(3 * MiB + 17);
+    writeFileSync(path, body);
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: "stream.bin",
+        Body: createReadStream(path),
+        ContentLength: body.length,
+      }),
+    );
+    assert.equal(put.ChecksumCRC32, crc32Base64(body), "CRC32 of the streamed body");
+
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "stream.bin" }));
+    const bytes = Buffer.from(await got.Body.transformToByteArray());
+    assert.equal(bytes.length, body.length);
+    assert.equal(sha256(bytes), sha256(body));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "stream.bin" }));
   await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 });
