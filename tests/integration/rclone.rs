@@ -1,6 +1,7 @@
 //! rclone (Debian's package) against the server, configured as provider `Other` with no
 //! tuning: `copy`, `sync` with deletions and `check` of a generated tree whose largest file
-//! passes rclone's 200 MiB multipart cutoff, download and `diff -r`, then `rclone mount`.
+//! passes rclone's 200 MiB multipart cutoff and whose listing takes two pages, download and
+//! `diff -r`, then `rclone mount`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,9 @@ use crate::command::{clean_env, describe, version_line};
 use crate::mount::{self, Mount};
 use crate::server::Server;
 use crate::tree;
+
+/// Files of a few bytes added to the generated tree.
+const SMALL_FILES: usize = 1100;
 
 /// Name of the remote in the generated rclone.conf.
 const REMOTE: &str = "oss";
@@ -129,7 +133,10 @@ fn rclone_copy_sync_check_tree() {
     let server = Server::start();
     let rclone = Rclone::new(&server);
     let source = server.dir().join("source");
-    let files = tree::write_tree(&source, 25, LARGE_SIZE);
+    let mut files = tree::write_tree(&source, 25, LARGE_SIZE);
+    // More keys than rclone's page of 1000, so that listings continue from an encoded marker.
+    tree::write_small_files(&source.join("many small"), SMALL_FILES);
+    files += SMALL_FILES;
     let remote = format!("{REMOTE}:tree/copy");
 
     // Upload the tree into a new bucket, then compare sizes and hashes.

@@ -111,6 +111,16 @@ pub fn write_tree(root: &Path, per_directory: usize, large_size: u64) -> usize {
     count
 }
 
+/// Writes `count` files of a few bytes into `dir`, each name with a space, `+` and unicode.
+pub fn write_small_files(dir: &Path, count: usize) {
+    fs::create_dir_all(dir).expect("create directory");
+    for index in 0..count {
+        let path = dir.join(format!("small {index:04}+ü.txt"));
+        fs::write(&path, format!("{index}\n"))
+            .unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
+    }
+}
+
 /// Counts the regular files under `dir`.
 pub fn count_files(dir: &Path) -> usize {
     let mut count = 0;
