@@ -15,6 +15,7 @@ use rand::{RngCore, SeedableRng};
 
 use crate::awscli::AwsCli;
 use crate::command::poll_until;
+use crate::server::Server;
 
 /// How long a client may take to mount, and to exit after its unmount.
 const MOUNT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -293,19 +294,53 @@ fn read_range(path: &Path, offset: u64, len: usize) -> Vec<u8> {
 /// Modification time set through the mount: 2020-01-02T03:04:05Z.
 const MTIME_SECONDS: u64 = 1_577_934_245;
 
-/// Name of the object that [`exercise_file_operations`] expects in the bucket before the mount.
-pub const EXISTING_KEY: &str = "existing object.txt";
-/// Contents of that object.
-pub const EXISTING_BODY: &[u8] = b"uploaded by aws-cli before the mount\n";
+/// Objects that [`exercise_file_operations`] expects in the bucket before the mount: one at the
+/// root, and one in a directory that exists only as a key prefix.
+const EXISTING_KEY: &str = "existing object.txt";
+const EXISTING_DIR: &str = "existing dir";
+const EXISTING_INNER: &str = "inner+1.txt";
+const EXISTING_BODY: &[u8] = b"uploaded by aws-cli before the mount\n";
+
+/// Creates `bucket` and uploads the objects that [`exercise_file_operations`] expects.
+pub fn create_bucket_with_existing_objects(server: &Server, aws: &AwsCli, bucket: &str) {
+    aws.ok(&["s3", "mb", &format!("s3://{bucket}")]);
+    let file = server.dir().join("existing");
+    fs::write(&file, EXISTING_BODY).expect("write existing object");
+    let file = file.to_str().expect("UTF-8 path");
+    let inner = format!("s3://{bucket}/{EXISTING_DIR}/{EXISTING_INNER}");
+    for target in [format!("s3://{bucket}/{EXISTING_KEY}"), inner] {
+        aws.ok(&["s3", "cp", file, &target]);
+    }
+}
 
 /// Drives the mounted `bucket` through `mount`: reads an object that another client uploaded,
 /// writes files (one of several MiB), reads them back whole and from an offset, lists, sets a
 /// modification time, renames a file and a directory, and deletes everything. After each
 /// change the server's own listing must agree.
 pub fn exercise_file_operations(mount: &Path, aws: &AwsCli, bucket: &str) {
-    // Read what another client uploaded before the mount.
-    assert_eq!(names(mount), set(&[EXISTING_KEY]), "listing at mount time");
+    // Read what another client uploaded before the mount, then delete the file that sits in a
+    // directory without a marker object, and the directory.
+    assert_eq!(
+        names(mount),
+        set(&[EXISTING_DIR, EXISTING_KEY]),
+        "listing at mount time"
+    );
     assert_eq!(read(&mount.join(EXISTING_KEY)), EXISTING_BODY);
+    let existing_dir = mount.join(EXISTING_DIR);
+    assert_eq!(
+        names(&existing_dir),
+        set(&[EXISTING_INNER]),
+        "prefix listing"
+    );
+    assert_eq!(read(&existing_dir.join(EXISTING_INNER)), EXISTING_BODY);
+    fs::remove_file(existing_dir.join(EXISTING_INNER)).expect("delete the inner object");
+    fs::remove_dir(&existing_dir).expect("rmdir the prefix directory");
+    assert_eq!(names(mount), set(&[EXISTING_KEY]), "listing after rmdir");
+    assert_eq!(
+        all_server_keys(aws, bucket),
+        set(&[EXISTING_KEY]),
+        "objects on the server after rmdir"
+    );
 
     // Write a small file with an odd name and a large one into a new directory.
     let docs = mount.join("docs");

@@ -203,15 +203,7 @@ fn rclone_mount_file_operations() {
     let server = Server::start();
     let rclone = Rclone::new(&server);
     let aws = AwsCli::new(&server);
-    aws.ok(&["s3", "mb", "s3://mounted"]);
-    let existing = server.dir().join("existing");
-    fs::write(&existing, mount::EXISTING_BODY).expect("write existing object");
-    aws.ok(&[
-        "s3",
-        "cp",
-        path_str(&existing),
-        &format!("s3://mounted/{}", mount::EXISTING_KEY),
-    ]);
+    mount::create_bucket_with_existing_objects(&server, &aws, "mounted");
 
     // rclone's defaults: no VFS cache, so files are written in one sequential pass.
     let mut command = rclone.command();

@@ -85,17 +85,7 @@ fn s3fs_mount_file_operations() {
     }
     let server = Server::start();
     let aws = AwsCli::new(&server);
-    aws.ok(&["s3", "mb", "s3://mounted"]);
-    let existing = server.dir().join("existing");
-    fs::write(&existing, mount::EXISTING_BODY).expect("write existing object");
-    let existing = existing.to_str().expect("UTF-8 path");
-    aws.ok(&[
-        "s3",
-        "cp",
-        existing,
-        &format!("s3://mounted/{}", mount::EXISTING_KEY),
-    ]);
-
+    mount::create_bucket_with_existing_objects(&server, &aws, "mounted");
     let mount = mount_s3fs(&server, "mounted");
     mount::exercise_file_operations(mount.path(), &aws, "mounted");
     mount.unmount();
