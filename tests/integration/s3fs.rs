@@ -21,8 +21,9 @@ use crate::server::Server;
 /// with UploadPartCopy instead of uploading the whole file again.
 const LARGE_SIZE: usize = (40 << 20) + 11;
 
-/// Mounts `bucket` of `server` with s3fs at `<temp dir>/mnt`.
-fn mount_s3fs(server: &Server, bucket: &str) -> Mount {
+/// Mounts `bucket` of `server` with s3fs at `<temp dir>/mnt`, telling it the account's region
+/// when `with_region` is true.
+fn mount_s3fs(server: &Server, bucket: &str, with_region: bool) -> Mount {
     println!("{}", version_line("s3fs", &["--version"]));
 
     // s3fs reads `ACCESS_KEY:SECRET_KEY` and rejects a file that others may read.
@@ -34,12 +35,14 @@ fn mount_s3fs(server: &Server, bucket: &str) -> Mount {
 
     // `endpoint` is the region s3fs signs for. `-f` keeps s3fs in the foreground, so the test
     // owns its process.
-    let options = format!(
-        "url={},use_path_request_style,passwd_file={},endpoint={}",
+    let mut options = format!(
+        "url={},use_path_request_style,passwd_file={}",
         server.endpoint(),
         passwd_file.display(),
-        credentials.region
     );
+    if with_region {
+        options.push_str(&format!(",endpoint={}", credentials.region));
+    }
     let mount_point = server.dir().join("mnt");
     let mut command = Command::new("s3fs");
     clean_env(&mut command)
@@ -86,7 +89,7 @@ fn s3fs_mount_file_operations() {
     let server = Server::start();
     let aws = AwsCli::new(&server);
     mount::create_bucket_with_existing_objects(&server, &aws, "mounted");
-    let mount = mount_s3fs(&server, "mounted");
+    let mount = mount_s3fs(&server, "mounted", true);
     mount::exercise_file_operations(mount.path(), &aws, "mounted");
     mount.unmount();
 }
@@ -101,7 +104,7 @@ fn s3fs_large_file_edit_and_rename() {
     let server = Server::start();
     let aws = AwsCli::new(&server);
     aws.ok(&["s3", "mb", "s3://mounted"]);
-    let mount = mount_s3fs(&server, "mounted");
+    let mount = mount_s3fs(&server, "mounted", true);
     let large_path = mount.path().join("large.bin");
     let renamed_path = mount.path().join("renamed large.bin");
 
@@ -142,5 +145,33 @@ fn s3fs_large_file_edit_and_rename() {
         "",
         "objects left after the delete"
     );
+    mount.unmount();
+}
+
+#[test]
+fn s3fs_learns_region_from_error() {
+    if !mount::fuse_available() {
+        println!("skipped: /dev/fuse is missing, so no FUSE mount can be made");
+        return;
+    }
+    let server = Server::start();
+    let aws = AwsCli::new(&server);
+    aws.ok(&["s3", "mb", "s3://mounted"]);
+
+    // Without `endpoint`, s3fs signs for us-east-1 first. It takes the region to retry with
+    // from the quoted name after "expecting" in the AuthorizationHeaderMalformed message.
+    let mount = mount_s3fs(&server, "mounted", false);
+    let log = fs::read_to_string(server.dir().join("s3fs.log")).expect("read s3fs log");
+    assert!(
+        log.contains("retry to connect region 'beijing-1'"),
+        "s3fs did not switch to beijing-1:\n{log}"
+    );
+    let file = mount.path().join("region.txt");
+    fs::write(&file, b"signed for beijing-1\n").expect("write through the mount");
+    assert_eq!(
+        aws.ok(&["s3", "cp", "s3://mounted/region.txt", "-"]),
+        "signed for beijing-1\n"
+    );
+    fs::remove_file(&file).expect("delete through the mount");
     mount.unmount();
 }
