@@ -14,6 +14,8 @@ mod awscli;
 mod awscli_multipart;
 /// boto3 scripts under `tests/python/`, run with the python3 on PATH.
 mod boto3;
+/// Running client programs: clean environment, success checks, versions, polling.
+mod command;
 /// CopyObject: directives, copies onto the object itself, special keys, source conditions.
 mod copy;
 /// Bucket CORS configuration, preflight requests and CORS headers on actual requests.
@@ -22,10 +24,20 @@ mod cors;
 mod crash;
 /// DeleteObjects: quiet mode, per-key results, the key limit and the body digest.
 mod delete_objects;
+/// AWS's JavaScript SDK v3 through the `node --test` script in `tests/js/`.
+mod js;
 /// The tricky-key table through ListObjects v1 and v2, with every pagination style.
 mod listing;
+/// FUSE mounts: a guard that always unmounts, and the file operations every mount must pass.
+mod mount;
 /// Requests signed with the `aws-sigv4` crate, and hand-built bad requests.
 mod raw;
+/// rclone: copy, sync and check of a generated tree, and `rclone mount`.
+mod rclone;
+/// s3cmd: put, get, ls and del, one upload in parts.
+mod s3cmd;
+/// s3fs-fuse: the mount file operations with SigV4 for the account's region.
+mod s3fs;
 /// AWS's Rust SDK (`aws-sdk-s3`): buckets, objects, ranges, conditions and multipart.
 mod sdk;
 /// Harness: config file, process start with address discovery, SIGTERM, SIGKILL, fsck.
@@ -36,3 +48,5 @@ mod sync;
 mod tagging;
 /// TLS with a certificate made at test time: boto3 with aws-chunked trailers, and aws-cli.
 mod tls;
+/// A generated tree of mixed sizes and odd names, and tree comparison.
+mod tree;

@@ -72,6 +72,14 @@ pub(crate) async fn authenticate(
     }
     match oss_sigv4::parse_presigned(&context.raw_query) {
         Ok(Some(auth)) => authenticate_presigned(store, context, &auth, now).await,
+        // A SigV2 presigned URL, as s3cmd's `signurl` makes, gets the error AWS returns in
+        // regions that accept only SigV4, so the user learns why the link fails.
+        Ok(None) if context.query.has("AWSAccessKeyId") && context.query.has("Signature") => {
+            Err(S3Error::new(S3ErrorCode::InvalidRequest).with_message(
+                "The authorization mechanism you have provided is not supported. \
+                 Please use AWS4-HMAC-SHA256.",
+            ))
+        }
         Ok(None) => Err(S3Error::new(S3ErrorCode::AccessDenied)
             .with_message("Anonymous access is not allowed; sign the request with SigV4.")),
         Err(error) => Err(query_error(error)),
