@@ -69,14 +69,20 @@ pub(crate) fn resolve(
         return Ok((key_pair(id, secret), Source::Flags));
     }
     if let Some(token) = &flags.token {
-        return Ok((Credentials::Token(Zeroizing::new(token.clone())), Source::Flags));
+        return Ok((
+            Credentials::Token(Zeroizing::new(token.clone())),
+            Source::Flags,
+        ));
     }
 
     let present = |name: &str| env(name).filter(|value| !value.is_empty());
     if let Some(token) = present("OSS_ADMIN_TOKEN") {
         return Ok((Credentials::Token(Zeroizing::new(token)), Source::TokenEnv));
     }
-    match (present("AWS_ACCESS_KEY_ID"), present("AWS_SECRET_ACCESS_KEY")) {
+    match (
+        present("AWS_ACCESS_KEY_ID"),
+        present("AWS_SECRET_ACCESS_KEY"),
+    ) {
         (Some(id), Some(secret)) => {
             return Ok((key_pair(&id, &Zeroizing::new(secret)), Source::AwsEnv));
         }
@@ -146,7 +152,9 @@ mod tests {
         let (credentials, source) =
             resolve(&given, env(&[("OSS_ADMIN_TOKEN", "t")]), no_file).unwrap();
         assert_eq!(source, Source::Flags);
-        assert!(matches!(credentials, Credentials::KeyPair { access_key_id, .. } if access_key_id == "AK"));
+        assert!(
+            matches!(credentials, Credentials::KeyPair { access_key_id, .. } if access_key_id == "AK")
+        );
     }
 
     #[test]
@@ -182,7 +190,9 @@ mod tests {
         let (credentials, source) =
             resolve(&CredentialFlags::default(), env(&[]), || Ok(path.clone())).unwrap();
         assert_eq!(source, Source::TokenFile(path));
-        assert!(matches!(credentials, Credentials::Token(token) if token.as_str() == "secret-token"));
+        assert!(
+            matches!(credentials, Credentials::Token(token) if token.as_str() == "secret-token")
+        );
     }
 
     #[test]

@@ -101,14 +101,24 @@ impl AdminClient {
         path_and_query: &str,
         body: &Bytes,
     ) -> anyhow::Result<(Reply, Option<String>)> {
-        let uri: Uri = format!("{}{path_and_query}", self.endpoint.to_string().trim_end_matches('/'))
-            .parse()
-            .with_context(|| format!("invalid request path {path_and_query:?}"))?;
+        let uri: Uri = format!(
+            "{}{path_and_query}",
+            self.endpoint.to_string().trim_end_matches('/')
+        )
+        .parse()
+        .with_context(|| format!("invalid request path {path_and_query:?}"))?;
         let mut headers = HeaderMap::new();
-        let authority = self.endpoint.authority().map(ToString::to_string).unwrap_or_default();
+        let authority = self
+            .endpoint
+            .authority()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         headers.insert(header::HOST, HeaderValue::from_str(&authority)?);
         if !body.is_empty() {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
         }
         self.authorize(method, &uri, &mut headers, body)?;
 

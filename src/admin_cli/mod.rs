@@ -456,7 +456,10 @@ impl Command {
             AccountsVerb::List(page) => {
                 let path = format!("/admin/v1/accounts{}", page_query(&page));
                 self.list::<AccountList>(&path, |list| {
-                    (output::accounts(&list.accounts), list.next_continuation_token.clone())
+                    (
+                        output::accounts(&list.accounts),
+                        list.next_continuation_token.clone(),
+                    )
                 })
                 .await
             }
@@ -521,14 +524,22 @@ impl Command {
             UsersVerb::List { account, page } => {
                 let path = format!("{}/users{}", account_path(&account), page_query(&page));
                 self.list::<UserList>(&path, |list| {
-                    (output::users(&list.users), list.next_continuation_token.clone())
+                    (
+                        output::users(&list.users),
+                        list.next_continuation_token.clone(),
+                    )
                 })
                 .await
             }
             UsersVerb::Create { account, name } => {
                 let path = format!("{}/users", account_path(&account));
-                self.show::<UserInfo>(Method::POST, &path, Some(json!({ "name": name })), output::user)
-                    .await
+                self.show::<UserInfo>(
+                    Method::POST,
+                    &path,
+                    Some(json!({ "name": name })),
+                    output::user,
+                )
+                .await
             }
             UsersVerb::Delete { account, name } => {
                 let path = format!("{}/users/{}", account_path(&account), segment(&name));
@@ -551,7 +562,10 @@ impl Command {
                 }
                 let path = format!("{}/keys{query}", account_path(&account));
                 self.list::<KeyList>(&path, |list| {
-                    (output::keys(&list.keys), list.next_continuation_token.clone())
+                    (
+                        output::keys(&list.keys),
+                        list.next_continuation_token.clone(),
+                    )
                 })
                 .await
             }
@@ -568,7 +582,11 @@ impl Command {
                 account,
                 access_key_id,
             } => {
-                let path = format!("{}/keys/{}", account_path(&account), segment(&access_key_id));
+                let path = format!(
+                    "{}/keys/{}",
+                    account_path(&account),
+                    segment(&access_key_id)
+                );
                 self.delete(&path, &format!("Deleted access key {access_key_id}."))
                     .await
             }
@@ -580,7 +598,10 @@ impl Command {
             BucketsVerb::List { account, page } => {
                 let path = format!("{}/buckets{}", account_path(&account), page_query(&page));
                 self.list::<BucketList>(&path, |list| {
-                    (output::buckets(&list.buckets), list.next_continuation_token.clone())
+                    (
+                        output::buckets(&list.buckets),
+                        list.next_continuation_token.clone(),
+                    )
                 })
                 .await
             }
@@ -635,7 +656,10 @@ impl Command {
                     page_query(&page)
                 );
                 self.list::<GrantList>(&path, |list| {
-                    (output::grants(&list.grants), list.next_continuation_token.clone())
+                    (
+                        output::grants(&list.grants),
+                        list.next_continuation_token.clone(),
+                    )
                 })
                 .await
             }
@@ -646,7 +670,11 @@ impl Command {
                 access,
                 regrant,
             } => {
-                let path = format!("{}/buckets/{}/grants", account_path(&account), segment(&bucket));
+                let path = format!(
+                    "{}/buckets/{}/grants",
+                    account_path(&account),
+                    segment(&bucket)
+                );
                 let body = json!({ "user": user, "access": access, "regrant": regrant });
                 self.show::<GrantInfo>(Method::POST, &path, Some(body), output::grant)
                     .await
@@ -685,8 +713,9 @@ impl Command {
         if self.json {
             print_json(&reply.body)?;
         } else {
-            let value: T = serde_json::from_slice(&reply.body)
-                .with_context(|| format!("unexpected reply from the server: {}", text(&reply.body)))?;
+            let value: T = serde_json::from_slice(&reply.body).with_context(|| {
+                format!("unexpected reply from the server: {}", text(&reply.body))
+            })?;
             println!("{}", render(&value));
         }
         Ok(ExitCode::SUCCESS)
@@ -772,8 +801,21 @@ mod tests {
     #[test]
     fn parses_nouns_verbs_and_globals() {
         let parsed = Wrapper::try_parse_from([
-            "oss", "grants", "create", "--account", "a1", "--bucket", "b", "--user", "u",
-            "--access", "read-write", "--regrant", "--json", "--endpoint", "http://h:1",
+            "oss",
+            "grants",
+            "create",
+            "--account",
+            "a1",
+            "--bucket",
+            "b",
+            "--user",
+            "u",
+            "--access",
+            "read-write",
+            "--regrant",
+            "--json",
+            "--endpoint",
+            "http://h:1",
         ])
         .unwrap();
         assert!(parsed.args.connection.json);
@@ -798,8 +840,17 @@ mod tests {
     #[test]
     fn bad_access_rejected() {
         let parsed = Wrapper::try_parse_from([
-            "oss", "grants", "create", "--account", "a", "--bucket", "b", "--user", "u",
-            "--access", "write",
+            "oss",
+            "grants",
+            "create",
+            "--account",
+            "a",
+            "--bucket",
+            "b",
+            "--user",
+            "u",
+            "--access",
+            "write",
         ]);
         assert!(parsed.is_err());
     }

@@ -16,14 +16,16 @@ pub(crate) fn human_bytes(bytes: u64) -> String {
 /// Returns a table with a header row and no borders.
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_preset(presets::NOTHING).set_header(header.to_vec());
+    table
+        .load_style(presets::NOTHING)
+        .set_header(header.to_vec());
     table
 }
 
 /// Returns a two-column table of names and values.
 fn details(rows: Vec<(&str, String)>) -> String {
     let mut table = Table::new();
-    table.load_preset(presets::NOTHING);
+    table.load_style(presets::NOTHING);
     for (name, value) in rows {
         table.add_row(vec![name.to_owned(), value]);
     }
@@ -225,7 +227,10 @@ pub(crate) fn grant(grant: &GrantInfo) -> String {
     details(vec![
         ("user", grant.user.clone()),
         ("access", access_name(grant.access).to_owned()),
-        ("regrant", if grant.regrant { "yes" } else { "no" }.to_owned()),
+        (
+            "regrant",
+            if grant.regrant { "yes" } else { "no" }.to_owned(),
+        ),
         ("granted by", grant.granted_by.clone()),
         ("created", grant.created_at.clone()),
     ])
@@ -298,7 +303,10 @@ mod tests {
         let mut second = account();
         second.name = "a-much-longer-name".into();
         let text = accounts(&[account(), second]);
-        let lines: Vec<&str> = text.lines().filter(|line| !line.trim().is_empty()).collect();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .collect();
         let region_column: Vec<usize> = lines
             .iter()
             .skip(1)

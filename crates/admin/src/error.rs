@@ -207,6 +207,8 @@ pub(crate) struct About<'a> {
     pub(crate) user: Option<&'a str>,
     pub(crate) bucket: Option<&'a str>,
     pub(crate) access_key_id: Option<&'a str>,
+    /// A capacity change in GB, with its verb ("expanding", "shrinking").
+    pub(crate) change: Option<(&'a str, u64)>,
 }
 
 impl<'a> About<'a> {
@@ -229,6 +231,11 @@ impl<'a> About<'a> {
 
     pub(crate) fn access_key(mut self, access_key_id: &'a str) -> About<'a> {
         self.access_key_id = Some(access_key_id);
+        self
+    }
+
+    pub(crate) fn change(mut self, verb: &'a str, gb: u64) -> About<'a> {
+        self.change = Some((verb, gb));
         self
     }
 
@@ -283,6 +290,48 @@ impl<'a> About<'a> {
                      delete it with force=true"
                 ),
             ),
+            StoreError::NoSuchGrant => AdminError::new(
+                ErrorCode::NoSuchGrant,
+                format!("user {user:?} holds no grant on bucket {bucket:?}"),
+            ),
+            StoreError::AccessDenied(reason) => AdminError::new(ErrorCode::AccessDenied, reason),
+            StoreError::InvalidGrant(reason) => AdminError::invalid(reason),
+            StoreError::CapacityOutOfRange {
+                min_gb,
+                max_gb,
+                capacity_gb,
+                ..
+            } => {
+                let (verb, gb) = self.change.unwrap_or(("changing", 0));
+                AdminError::new(
+                    ErrorCode::CapacityOutOfRange,
+                    format!(
+                        "{verb} account {account:?} by {gb} GB would take its capacity outside \
+                         the allowed {min_gb} to {max_gb} GB; it is {capacity_gb} GB now"
+                    ),
+                )
+            }
+            StoreError::ShrinkExceedsUnused {
+                requested_bytes,
+                capacity_bytes,
+                used_bytes,
+                reserved_bytes,
+            } => {
+                let (verb, gb) = self.change.unwrap_or(("shrinking", 0));
+                AdminError::new(
+                    ErrorCode::ShrinkExceedsUnused,
+                    format!(
+                        "{verb} account {account:?} by {gb} GB ({requested_bytes} bytes) exceeds \
+                         its unused capacity: capacity {capacity_bytes} bytes, {used_bytes} used, \
+                         {reserved_bytes} reserved by writes in progress"
+                    ),
+                )
+            }
+            // NOTE: the error list of the admin API has no code for a releasing account, so
+            // changes to one are rejected as invalid requests.
+            StoreError::AccountReleasing => AdminError::invalid(format!(
+                "account {account:?} is being released and can no longer be changed"
+            )),
             other => {
                 tracing::error!(error = %other, account, "store operation failed");
                 AdminError::new(

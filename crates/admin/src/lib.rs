@@ -7,19 +7,19 @@
 //! which take a [`Principal`] and typed input; [`Authenticator`] resolves the principal of a
 //! request, with [`SessionResolver`] as the seam for console sessions.
 
-mod error;
 mod api;
+mod error;
 mod metrics;
 mod ops;
 mod principal;
 pub mod types;
 
-pub use error::{AdminError, ErrorBody, ErrorCode, ErrorDetail};
 pub use api::{AdminService, MAX_BODY_BYTES, REGION_HINT_HEADER};
+pub use error::{AdminError, ErrorBody, ErrorCode, ErrorDetail};
 pub use metrics::{METRICS_CONTENT_TYPE, Metrics};
 pub use ops::{
     Admin, AdminConfig, BILLING_MODELS, BucketDeletion, DEFAULT_PAGE_SIZE, MAX_CAPACITY_GB,
-    MAX_PAGE_SIZE, MIN_CAPACITY_GB, PageRequest, UsageRange,
+    MAX_PAGE_SIZE, MAX_USAGE_HOURS, MIN_CAPACITY_GB, PageRequest, UsageRange,
 };
 pub use principal::{
     Authenticator, Principal, RequestCredentials, SESSION_COOKIE, SessionResolver, UserPrincipal,

@@ -80,7 +80,8 @@ impl Metrics {
                     account: account.id.clone(),
                     name: account.name.clone(),
                 };
-                used.get_or_create(&labels).set(gauge_value(usage.used_bytes));
+                used.get_or_create(&labels)
+                    .set(gauge_value(usage.used_bytes));
                 capacity
                     .get_or_create(&labels)
                     .set(gauge_value(usage.capacity_bytes));
@@ -104,10 +105,12 @@ impl Metrics {
         );
 
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &registry)
-            .map_err(|error| {
-                AdminError::new(ErrorCode::InternalError, format!("failed to encode metrics: {error}"))
-            })?;
+        prometheus_client::encoding::text::encode(&mut text, &registry).map_err(|error| {
+            AdminError::new(
+                ErrorCode::InternalError,
+                format!("failed to encode metrics: {error}"),
+            )
+        })?;
         Ok(text)
     }
 }

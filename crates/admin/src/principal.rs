@@ -107,7 +107,7 @@ impl Authenticator {
     /// comparison takes the same time whatever the token's length and content.
     pub fn verify_operator_token(&self, token: &str) -> bool {
         let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        digest.ct_eq(&self.operator_token_digest).into()
+        digest[..].ct_eq(&self.operator_token_digest[..]).into()
     }
 
     /// Returns the user of an access key if `secret` is its secret and its account is active,
@@ -118,9 +118,9 @@ impl Authenticator {
         secret: &str,
     ) -> Result<Principal, AdminError> {
         let (principal, stored) = self.lookup_key(access_key_id).await?;
-        let matches: bool = Sha256::digest(secret.as_bytes())
-            .ct_eq(&Sha256::digest(stored.expose().as_bytes()))
-            .into();
+        let given = Sha256::digest(secret.as_bytes());
+        let expected = Sha256::digest(stored.expose().as_bytes());
+        let matches: bool = given.as_slice().ct_eq(expected.as_slice()).into();
         if !matches {
             return Err(AdminError::unauthenticated(format!(
                 "the secret does not match access key {access_key_id:?}"

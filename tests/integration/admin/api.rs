@@ -80,12 +80,19 @@ async fn public_routes_and_unknown_paths() {
     let anonymous = AdminClient::with_auth(&server, Auth::None);
     assert_eq!(anonymous.get("/health").await.expect(200)["status"], "ok");
     let document = anonymous.get("/admin/v1/openapi.json").await.expect(200);
-    assert!(document["openapi"].as_str().unwrap_or_default().starts_with("3."));
+    assert!(
+        document["openapi"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3.")
+    );
     anonymous
         .get("/admin/v1/nothing")
         .await
         .expect_error(404, "NotFound", "/admin/v1/nothing");
-    let wrong_method = anonymous.send(Method::PUT, "/admin/v1/accounts", None).await;
+    let wrong_method = anonymous
+        .send(Method::PUT, "/admin/v1/accounts", None)
+        .await;
     wrong_method.expect_error(405, "MethodNotAllowed", "POST");
     assert!(wrong_method.headers.get("allow").is_some());
 }
@@ -107,9 +114,7 @@ async fn account_activation_and_its_errors() {
     assert!(!str_of(&created, "access_key_id").is_empty());
     assert!(!str_of(&created, "secret_access_key").is_empty());
 
-    let account = |name: &str, region: &str, capacity: u64, billing: &str| {
-        json!({ "name": name, "region": region, "capacity_gb": capacity, "billing": billing })
-    };
+    let account = |name: &str, region: &str, capacity: u64, billing: &str| json!({ "name": name, "region": region, "capacity_gb": capacity, "billing": billing });
     let post = |body: Value| operator.post("/admin/v1/accounts", body);
     post(account("x", "mars-1", 60, "pay-as-you-go"))
         .await
@@ -129,12 +134,19 @@ async fn account_activation_and_its_errors() {
     post(json!({ "name": "x", "region": "beijing-1", "capacity_gb": 60 }))
         .await
         .expect_error(400, "InvalidRequest", "billing");
-    post(json!({ "name": "x", "region": "beijing-1", "capacity_gb": 60,
-                 "billing": "pay-as-you-go", "color": "red" }))
+    post(
+        json!({ "name": "x", "region": "beijing-1", "capacity_gb": 60,
+                 "billing": "pay-as-you-go", "color": "red" }),
+    )
     .await
     .expect_error(400, "InvalidRequest", "color");
     operator
-        .send_raw(Method::POST, "/admin/v1/accounts", b"{not json".to_vec(), &[])
+        .send_raw(
+            Method::POST,
+            "/admin/v1/accounts",
+            b"{not json".to_vec(),
+            &[],
+        )
         .await
         .expect_error(400, "InvalidRequest", "JSON");
 
@@ -143,7 +155,9 @@ async fn account_activation_and_its_errors() {
     assert_eq!(first["accounts"].as_array().map(Vec::len), Some(1));
     let token = str_of(&first, "next_continuation_token").to_owned();
     let second = operator
-        .get(&format!("/admin/v1/accounts?limit=1&continuation_token={token}"))
+        .get(&format!(
+            "/admin/v1/accounts?limit=1&continuation_token={token}"
+        ))
         .await
         .expect(200);
     assert_eq!(second["accounts"].as_array().map(Vec::len), Some(1));
@@ -209,8 +223,11 @@ async fn master_signs_within_its_account() {
         .get(&format!("/admin/v1/accounts/{default_id}"))
         .await
         .expect_error(403, "AccessDenied", &default_id);
+    let another = json!({
+        "name": "another", "region": "beijing-1", "capacity_gb": 50, "billing": "pay-as-you-go",
+    });
     master
-        .post("/admin/v1/accounts", json!({}))
+        .post("/admin/v1/accounts", another)
         .await
         .expect_error(403, "AccessDenied", "operator");
 
@@ -235,7 +252,10 @@ async fn users_and_keys_by_role() {
     let users = format!("/admin/v1/accounts/{id}/users");
     let keys = format!("/admin/v1/accounts/{id}/keys");
 
-    let alice = master.post(&users, json!({ "name": "alice" })).await.expect(201);
+    let alice = master
+        .post(&users, json!({ "name": "alice" }))
+        .await
+        .expect(201);
     assert_eq!(alice["name"], "alice");
     assert!(alice["created_at"].is_string());
     master
@@ -255,7 +275,10 @@ async fn users_and_keys_by_role() {
         .collect();
     assert_eq!(names, ["alice", "master"]);
 
-    let alice_key = master.post(&keys, json!({ "user": "alice" })).await.expect(201);
+    let alice_key = master
+        .post(&keys, json!({ "user": "alice" }))
+        .await
+        .expect(201);
     assert_eq!(alice_key["user"], "alice");
     let alice = master.as_key(
         str_of(&alice_key, "access_key_id"),
@@ -323,10 +346,11 @@ async fn users_and_keys_by_role() {
         .delete(&format!("{users}/alice"))
         .await
         .expect_error(404, "NoSuchUser", "alice");
-    alice
-        .get(&keys)
-        .await
-        .expect_error(401, "Unauthenticated", str_of(&alice_key, "access_key_id"));
+    alice.get(&keys).await.expect_error(
+        401,
+        "Unauthenticated",
+        str_of(&alice_key, "access_key_id"),
+    );
 }
 
 #[tokio::test]
@@ -340,7 +364,11 @@ async fn capacity_expand_and_shrink() {
     let id = operator.account_id("default").await;
     let account = format!("/admin/v1/accounts/{id}");
     let credentials = server.credentials().clone();
-    let master = operator.as_key(&credentials.access_key, &credentials.secret_key, "beijing-1");
+    let master = operator.as_key(
+        &credentials.access_key,
+        &credentials.secret_key,
+        "beijing-1",
+    );
 
     let expanded = master
         .post(&format!("{account}/expand"), json!({ "gb": 50 }))
@@ -395,7 +423,14 @@ async fn buckets_through_admin() {
         .expect(201);
     assert_eq!(created["name"], "photos");
     assert_eq!(created["size_bytes"], 0);
-    for bad in ["ab", "Photos", "192.168.1.1", "xn--bucket", "a..b", "bucket-s3alias"] {
+    for bad in [
+        "ab",
+        "Photos",
+        "192.168.1.1",
+        "xn--bucket",
+        "a..b",
+        "bucket-s3alias",
+    ] {
         operator
             .post(&buckets, json!({ "name": bad }))
             .await
@@ -445,5 +480,8 @@ async fn buckets_through_admin() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    operator.delete(&format!("{buckets}/photos")).await.expect(204);
+    operator
+        .delete(&format!("{buckets}/photos"))
+        .await
+        .expect(204);
 }

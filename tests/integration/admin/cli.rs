@@ -81,7 +81,15 @@ async fn cli_provisions_and_delegates() {
     // The operator token is found through --config in <data_dir>/admin.token.
     let created = ok_json(
         &server,
-        &["accounts", "create", "acme", "--region", "beijing-2", "--capacity-gb", "60"],
+        &[
+            "accounts",
+            "create",
+            "acme",
+            "--region",
+            "beijing-2",
+            "--capacity-gb",
+            "60",
+        ],
         &[],
     );
     let account = field(&created, "id");
@@ -94,8 +102,16 @@ async fn cli_provisions_and_delegates() {
         ("AWS_SECRET_ACCESS_KEY", master_secret.as_str()),
     ];
 
-    ok(&server, &["users", "create", "alice", "--account", &account], &as_master);
-    ok(&server, &["users", "create", "bob", "--account", &account], &as_master);
+    ok(
+        &server,
+        &["users", "create", "alice", "--account", &account],
+        &as_master,
+    );
+    ok(
+        &server,
+        &["users", "create", "bob", "--account", &account],
+        &as_master,
+    );
     let alice = ok_json(
         &server,
         &["keys", "create", "--account", &account, "--user", "alice"],
@@ -106,12 +122,25 @@ async fn cli_provisions_and_delegates() {
         &["keys", "create", "--account", &account, "--user", "bob"],
         &as_master,
     );
-    ok(&server, &["buckets", "create", "shared", "--account", &account], &as_master);
+    ok(
+        &server,
+        &["buckets", "create", "shared", "--account", &account],
+        &as_master,
+    );
     ok(
         &server,
         &[
-            "grants", "create", "--account", &account, "--bucket", "shared", "--user", "alice",
-            "--access", "read-write", "--regrant",
+            "grants",
+            "create",
+            "--account",
+            &account,
+            "--bucket",
+            "shared",
+            "--user",
+            "alice",
+            "--access",
+            "read-write",
+            "--regrant",
         ],
         &as_master,
     );
@@ -128,13 +157,24 @@ async fn cli_provisions_and_delegates() {
         "beijing-2",
     ];
     let mut args = vec![
-        "grants", "create", "--account", &account, "--bucket", "shared", "--user", "bob",
-        "--access", "read",
+        "grants",
+        "create",
+        "--account",
+        &account,
+        "--bucket",
+        "shared",
+        "--user",
+        "bob",
+        "--access",
+        "read",
     ];
     args.extend(alice_flags);
     let granted = ok_json(&server, &args, &[]);
     assert_eq!(granted["granted_by"], "alice");
-    assert_eq!(grantees(&server, &account, "shared", &as_master), ["alice", "bob"]);
+    assert_eq!(
+        grantees(&server, &account, "shared", &as_master),
+        ["alice", "bob"]
+    );
 
     // Bob reads the bucket through S3 with his key.
     let s3 = RawClient::new(&server);
@@ -160,7 +200,16 @@ async fn cli_provisions_and_delegates() {
     // Revoking Alice's grant revokes the one she made: Bob loses access.
     ok(
         &server,
-        &["grants", "delete", "--account", &account, "--bucket", "shared", "--user", "alice"],
+        &[
+            "grants",
+            "delete",
+            "--account",
+            &account,
+            "--bucket",
+            "shared",
+            "--user",
+            "alice",
+        ],
         &as_master,
     );
     assert!(grantees(&server, &account, "shared", &as_master).is_empty());
@@ -170,8 +219,8 @@ async fn cli_provisions_and_delegates() {
 #[tokio::test]
 async fn cli_tables_errors_and_credential_order() {
     let server = Server::start();
-    let token = std::fs::read_to_string(server.data_dir().join("admin.token"))
-        .expect("read admin.token");
+    let token =
+        std::fs::read_to_string(server.data_dir().join("admin.token")).expect("read admin.token");
     let token = token.trim();
 
     let table = ok(&server, &["accounts", "list"], &[]);
@@ -191,7 +240,11 @@ async fn cli_tables_errors_and_credential_order() {
     assert!(access.contains(&server.endpoint()), "{access}");
 
     // An API error exits 1 and prints the code and the message.
-    let refused = oss_admin(&server, &["capacity", "shrink", "--account", &id, "--gb", "10"], &[]);
+    let refused = oss_admin(
+        &server,
+        &["capacity", "shrink", "--account", &id, "--gb", "10"],
+        &[],
+    );
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("CapacityOutOfRange"), "{stderr}");
@@ -199,7 +252,16 @@ async fn cli_tables_errors_and_credential_order() {
     // Both kinds of credential flags are an error before any request.
     let both = oss_admin(
         &server,
-        &["accounts", "list", "--token", token, "--access-key-id", "A", "--secret-access-key", "B"],
+        &[
+            "accounts",
+            "list",
+            "--token",
+            token,
+            "--access-key-id",
+            "A",
+            "--secret-access-key",
+            "B",
+        ],
         &[],
     );
     assert_eq!(both.status.code(), Some(1));
@@ -213,7 +275,11 @@ async fn cli_tables_errors_and_credential_order() {
     );
     assert_eq!(wrong_token.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&wrong_token.stderr).contains("Unauthenticated"));
-    ok(&server, &["accounts", "list"], &[("OSS_ADMIN_TOKEN", token)]);
+    ok(
+        &server,
+        &["accounts", "list"],
+        &[("OSS_ADMIN_TOKEN", token)],
+    );
 
     // Without any credentials and without a token file, the error names every way.
     let elsewhere = tempfile::tempdir().expect("temp dir");
@@ -230,7 +296,10 @@ async fn cli_tables_errors_and_credential_order() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("OSS_ADMIN_TOKEN"), "{stderr}");
-    assert!(stderr.contains(&Path::new("admin.token").display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains(&Path::new("admin.token").display().to_string()),
+        "{stderr}"
+    );
 }
 
 #[test]

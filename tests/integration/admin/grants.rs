@@ -71,17 +71,26 @@ async fn grants_follow_regrant_rules() {
     // than she has.
     let made = team
         .master
-        .post(&grants, json!({ "user": "alice", "access": "read", "regrant": true }))
+        .post(
+            &grants,
+            json!({ "user": "alice", "access": "read", "regrant": true }),
+        )
         .await
         .expect(201);
     assert_eq!(made["granted_by"], "master");
     team.alice
-        .post(&grants, json!({ "user": "bob", "access": "read-write", "regrant": false }))
+        .post(
+            &grants,
+            json!({ "user": "bob", "access": "read-write", "regrant": false }),
+        )
         .await
         .expect_error(403, "AccessDenied", "read");
     let passed = team
         .alice
-        .post(&grants, json!({ "user": "bob", "access": "read", "regrant": false }))
+        .post(
+            &grants,
+            json!({ "user": "bob", "access": "read", "regrant": false }),
+        )
         .await
         .expect(201);
     assert_eq!(passed["granted_by"], "alice");
@@ -92,7 +101,10 @@ async fn grants_follow_regrant_rules() {
         .await
         .expect_error(403, "AccessDenied", "bob");
     team.bob
-        .post(&grants, json!({ "user": "alice", "access": "read", "regrant": false }))
+        .post(
+            &grants,
+            json!({ "user": "alice", "access": "read", "regrant": false }),
+        )
         .await
         .expect_error(403, "AccessDenied", "bob");
 
@@ -118,7 +130,10 @@ async fn grants_follow_regrant_rules() {
     assert!(listed["next_continuation_token"].is_null());
 
     team.master
-        .post(&grants, json!({ "user": "ghost", "access": "read", "regrant": false }))
+        .post(
+            &grants,
+            json!({ "user": "ghost", "access": "read", "regrant": false }),
+        )
         .await
         .expect_error(404, "NoSuchUser", "ghost");
     team.master
@@ -238,7 +253,8 @@ async fn usage_meter_counts_requests() {
         let report = operator.get(&usage).await.expect(200);
         let hours = report["hours"].as_array().cloned().unwrap_or_default();
         let last = hours.last().cloned().unwrap_or(Value::Null);
-        if last["requests_class_a"].as_u64() >= Some(2) && last["requests_class_b"].as_u64() >= Some(1)
+        if last["requests_class_a"].as_u64() >= Some(2)
+            && last["requests_class_b"].as_u64() >= Some(1)
         {
             break last;
         }
@@ -253,7 +269,9 @@ async fn usage_meter_counts_requests() {
     assert!(str_of(&hour, "start").ends_with(":00:00Z"), "{hour}");
 
     let ranged = operator
-        .get(&format!("{usage}?from=2020-01-01T00:30:00Z&to=2020-01-02T00:00:00Z"))
+        .get(&format!(
+            "{usage}?from=2020-01-01T00:30:00Z&to=2020-01-02T00:00:00Z"
+        ))
         .await
         .expect(200);
     assert_eq!(ranged["from"], "2020-01-01T00:00:00Z");

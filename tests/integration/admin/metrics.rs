@@ -25,7 +25,10 @@ async fn metrics_after_s3_traffic() {
         .await
         .assert_success();
     s3.get("/metered/a").send().await.assert_success();
-    s3.get("/metered/missing").send().await.assert_error(404, "NoSuchKey");
+    s3.get("/metered/missing")
+        .send()
+        .await
+        .assert_error(404, "NoSuchKey");
 
     let operator = AdminClient::operator(&server);
     let reply = operator.get("/metrics").await;
@@ -35,7 +38,10 @@ async fn metrics_after_s3_traffic() {
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    assert!(content_type.starts_with("application/openmetrics-text"), "{content_type}");
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
     let text = reply.text();
 
     let put = r#"oss_s3_requests_total{operation="PutObject",status="200"}"#;
@@ -46,7 +52,9 @@ async fn metrics_after_s3_traffic() {
     assert_eq!(sample(&text, latency), Some(2.0), "{text}");
     assert!(
         text.contains(r#"oss_s3_request_duration_seconds_bucket{le="+Inf",operation="PutObject"}"#)
-            || text.contains(r#"oss_s3_request_duration_seconds_bucket{operation="PutObject",le="+Inf"}"#),
+            || text.contains(
+                r#"oss_s3_request_duration_seconds_bucket{operation="PutObject",le="+Inf"}"#
+            ),
         "{text}"
     );
     let received = r#"oss_s3_received_bytes_total{operation="PutObject"}"#;
@@ -61,7 +69,11 @@ async fn metrics_after_s3_traffic() {
 
     let credentials = server.credentials();
     operator
-        .as_key(&credentials.access_key, &credentials.secret_key, "beijing-1")
+        .as_key(
+            &credentials.access_key,
+            &credentials.secret_key,
+            "beijing-1",
+        )
         .get("/metrics")
         .await
         .expect_error(403, "AccessDenied", "operator");

@@ -10,9 +10,9 @@ use crate::ops::{Admin, PageRequest, UsageRange};
 use crate::principal::Principal;
 use crate::types::{
     AccessInfo, AccountCreated, AccountList, AccountOverview, BucketInfo, BucketList,
-    CapacityChange, CreateAccountRequest, CreateBucketRequest, CreateKeyRequest,
-    CreateUserRequest, GrantInfo, GrantList, GrantRequest, Health, KeyCreated, KeyList,
-    UsageReport, UserInfo, UserList,
+    CapacityChange, CreateAccountRequest, CreateBucketRequest, CreateKeyRequest, CreateUserRequest,
+    GrantInfo, GrantList, GrantRequest, Health, KeyCreated, KeyList, UsageReport, UserInfo,
+    UserList,
 };
 
 /// Everything a handler gets about one authenticated request.
@@ -336,7 +336,10 @@ pub(crate) async fn list_keys(call: &Call<'_>) -> Result<Reply, AdminError> {
 )]
 pub(crate) async fn create_key(call: &Call<'_>) -> Result<Reply, AdminError> {
     let input: CreateKeyRequest = call.json()?;
-    let key = call.admin.create_key(call.who, call.param(0), input).await?;
+    let key = call
+        .admin
+        .create_key(call.who, call.param(0), input)
+        .await?;
     Reply::json(StatusCode::CREATED, &key)
 }
 
@@ -598,5 +601,8 @@ pub(crate) fn health() -> Reply {
     ),
     security(("operator_token" = []))
 )]
-#[allow(dead_code, reason = "documents the route; the service encodes the metrics itself")]
+#[allow(
+    dead_code,
+    reason = "documents the route; the service encodes the metrics itself"
+)]
 pub(crate) fn metrics() {}

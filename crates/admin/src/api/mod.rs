@@ -56,20 +56,26 @@ impl AdminService {
     pub async fn handle<B>(&self, request: Request<B>) -> Response<Full<Bytes>>
     where
         B: http_body::Body<Data = Bytes>,
-        B::Error: std::fmt::Display,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         let (route, response) = match routes::find(&method, &path) {
             Matched::Route(route, params) => {
                 let result = self.serve(route, &params, request).await;
-                (route.name(), result.unwrap_or_else(|error| error_response(&error)))
+                (
+                    route.name(),
+                    result.unwrap_or_else(|error| error_response(&error)),
+                )
             }
             Matched::WrongMethod(allowed) => {
                 let allowed: Vec<&str> = allowed.iter().map(Method::as_str).collect();
                 let error = AdminError::new(
                     ErrorCode::MethodNotAllowed,
-                    format!("{path} does not take {method}; it takes {}", allowed.join(", ")),
+                    format!(
+                        "{path} does not take {method}; it takes {}",
+                        allowed.join(", ")
+                    ),
                 );
                 let mut response = error_response(&error);
                 if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
@@ -97,12 +103,14 @@ impl AdminService {
     ) -> Result<Response<Full<Bytes>>, AdminError>
     where
         B: http_body::Body<Data = Bytes>,
-        B::Error: std::fmt::Display,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        match route {
-            RouteId::Health => return Ok(reply_response(handlers::health())),
-            RouteId::OpenApi => return Ok(reply_response(handlers::openapi())),
-            _ => {}
+        if route.is_public() {
+            let reply = match route {
+                RouteId::OpenApi => handlers::openapi(),
+                _ => handlers::health(),
+            };
+            return Ok(reply_response(reply));
         }
 
         // Read the whole body first: SigV4 signs its hash.
@@ -228,7 +236,11 @@ fn reply_response(reply: Reply) -> Response<Full<Bytes>> {
 pub(crate) fn error_response(error: &AdminError) -> Response<Full<Bytes>> {
     let status = error.code().status();
     if status.is_server_error() {
-        tracing::error!(code = error.code().as_str(), message = error.message(), "admin request failed");
+        tracing::error!(
+            code = error.code().as_str(),
+            message = error.message(),
+            "admin request failed"
+        );
     }
     let body = serde_json::to_string(&error.body()).unwrap_or_default();
     let mut response = json_response(status, Some(body));

@@ -6,10 +6,10 @@ use utoipa::{Modify, OpenApi};
 use super::handlers;
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::types::{
-    AccessInfo, AccountCreated, AccountList, AccountOverview, AccountState, BucketInfo,
-    BucketList, CapacityChange, CreateAccountRequest, CreateBucketRequest, CreateKeyRequest,
-    CreateUserRequest, GrantAccess, GrantInfo, GrantList, GrantRequest, Health, KeyCreated,
-    KeyInfo, KeyList, ReleaseProgress, UsageHourInfo, UsageReport, UserInfo, UserList,
+    AccessInfo, AccountCreated, AccountList, AccountOverview, AccountState, BucketInfo, BucketList,
+    CapacityChange, CreateAccountRequest, CreateBucketRequest, CreateKeyRequest, CreateUserRequest,
+    GrantAccess, GrantInfo, GrantList, GrantRequest, Health, KeyCreated, KeyInfo, KeyList,
+    ReleaseProgress, UsageHourInfo, UsageReport, UserInfo, UserList,
 };
 
 #[derive(OpenApi)]
@@ -127,8 +127,14 @@ mod tests {
         let documented = documented_operations();
         let undocumented: Vec<_> = routed.difference(&documented).collect();
         let unrouted: Vec<_> = documented.difference(&routed).collect();
-        assert!(undocumented.is_empty(), "routes missing from the document: {undocumented:?}");
-        assert!(unrouted.is_empty(), "documented paths without a route: {unrouted:?}");
+        assert!(
+            undocumented.is_empty(),
+            "routes missing from the document: {undocumented:?}"
+        );
+        assert!(
+            unrouted.is_empty(),
+            "documented paths without a route: {unrouted:?}"
+        );
     }
 
     /// The checked-in document must equal the generated one. Regenerate it with

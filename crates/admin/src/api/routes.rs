@@ -70,7 +70,7 @@ macro_rules! route {
 }
 
 /// The route table.
-pub(crate) const ROUTES: &[Route] = &[
+pub(crate) static ROUTES: &[Route] = &[
     route!(POST, "/admin/v1/accounts", CreateAccount),
     route!(GET, "/admin/v1/accounts", ListAccounts),
     route!(GET, ACCOUNT, GetAccount),
@@ -80,7 +80,11 @@ pub(crate) const ROUTES: &[Route] = &[
     route!(POST, "/admin/v1/accounts/{account}/shrink", ShrinkCapacity),
     route!(GET, "/admin/v1/accounts/{account}/users", ListUsers),
     route!(POST, "/admin/v1/accounts/{account}/users", CreateUser),
-    route!(DELETE, "/admin/v1/accounts/{account}/users/{user}", DeleteUser),
+    route!(
+        DELETE,
+        "/admin/v1/accounts/{account}/users/{user}",
+        DeleteUser
+    ),
     route!(GET, "/admin/v1/accounts/{account}/keys", ListKeys),
     route!(POST, "/admin/v1/accounts/{account}/keys", CreateKey),
     route!(
@@ -197,7 +201,10 @@ mod tests {
     #[test]
     fn unknown_and_empty_segments() {
         assert_eq!(find(&Method::GET, "/admin/v1/nothing"), Matched::NoPath);
-        assert_eq!(find(&Method::GET, "/admin/v1/accounts//users"), Matched::NoPath);
+        assert_eq!(
+            find(&Method::GET, "/admin/v1/accounts//users"),
+            Matched::NoPath
+        );
         assert_eq!(find(&Method::GET, "/admin/v1/accounts/a/"), Matched::NoPath);
     }
 

@@ -143,7 +143,11 @@ impl Admin {
                 let account = store.expand_capacity(&id, change.gb, MAX_CAPACITY_GB)?;
                 overview(store, &account)
             },
-            |error| About::account(account_id).error(error),
+            |error| {
+                About::account(account_id)
+                    .change("expanding", change.gb)
+                    .error(error)
+            },
         )
         .await
     }
@@ -163,7 +167,11 @@ impl Admin {
                 let account = store.shrink_capacity(&id, change.gb, MIN_CAPACITY_GB)?;
                 overview(store, &account)
             },
-            |error| About::account(account_id).error(error),
+            |error| {
+                About::account(account_id)
+                    .change("shrinking", change.gb)
+                    .error(error)
+            },
         )
         .await
     }
@@ -209,11 +217,11 @@ impl Admin {
 
     fn spawn_release(&self, account_id: &str) {
         let id = account_id.to_owned();
-        self.inner
-            .jobs
-            .spawn(self.store(), format!("release account {id}"), move |store| {
-                store.run_release(&id)
-            });
+        self.inner.jobs.spawn(
+            self.store(),
+            format!("release account {id}"),
+            move |store| store.run_release(&id),
+        );
     }
 
     /// Resumes the releases and forced bucket deletions that a stop cut off.

@@ -46,7 +46,7 @@ impl Admin {
                 |error| About::account(account_id).error(error),
             )
             .await?;
-        let (buckets, next) = page.take(buckets, |bucket| &bucket.name);
+        let (buckets, next) = page.take(buckets, |bucket| bucket.name.as_str());
         Ok(BucketList {
             buckets,
             next_continuation_token: next,
@@ -133,7 +133,11 @@ impl Admin {
 }
 
 /// Returns the bucket if it exists and belongs to the account, NoSuchBucket otherwise.
-pub(crate) fn owned_bucket(store: &Store, account_id: &str, name: &str) -> Result<Bucket, StoreError> {
+pub(crate) fn owned_bucket(
+    store: &Store,
+    account_id: &str,
+    name: &str,
+) -> Result<Bucket, StoreError> {
     store
         .bucket(name)?
         .filter(|bucket| bucket.account_id == account_id)

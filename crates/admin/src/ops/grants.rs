@@ -44,7 +44,7 @@ impl Admin {
                 |error| About::account(account_id).bucket(bucket).error(error),
             )
             .await?;
-        let (grants, next) = page.take(grants.iter().map(grant_info), |grant| &grant.user);
+        let (grants, next) = page.take(grants.iter().map(grant_info), |grant| grant.user.as_str());
         Ok(GrantList {
             grants,
             next_continuation_token: next,
@@ -98,7 +98,12 @@ impl Admin {
         let revoked = self
             .blocking(
                 move |store| store.delete_grant(&id, &name, &revoker, &grantee),
-                |error| About::account(account_id).bucket(bucket).user(user).error(error),
+                |error| {
+                    About::account(account_id)
+                        .bucket(bucket)
+                        .user(user)
+                        .error(error)
+                },
             )
             .await?;
         Ok(revoked.iter().map(grant_info).collect())

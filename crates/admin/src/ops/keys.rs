@@ -39,7 +39,7 @@ impl Admin {
             )
             .await?;
         keys.sort_by(|a, b| a.access_key_id.cmp(&b.access_key_id));
-        let (keys, next) = page.take(keys.iter().map(key_info), |key| &key.access_key_id);
+        let (keys, next) = page.take(keys.iter().map(key_info), |key| key.access_key_id.as_str());
         Ok(KeyList {
             keys,
             next_continuation_token: next,

@@ -18,7 +18,7 @@ use oss_store::{Store, StoreError};
 
 pub use buckets::BucketDeletion;
 pub use page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest};
-pub use usage::UsageRange;
+pub use usage::{MAX_USAGE_HOURS, UsageRange};
 
 use crate::error::{AdminError, ErrorCode};
 use jobs::Jobs;

@@ -87,7 +87,9 @@ impl Admin {
         let hours = self
             .blocking(
                 move |store| {
-                    store.account(&id)?.ok_or(oss_store::StoreError::NoSuchAccount)?;
+                    store
+                        .account(&id)?
+                        .ok_or(oss_store::StoreError::NoSuchAccount)?;
                     store.usage_hours(&id, range.from, range.to)
                 },
                 |error| About::account(account_id).error(error),

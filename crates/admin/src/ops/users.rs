@@ -21,13 +21,15 @@ impl Admin {
         let users = self
             .blocking(
                 move |store| {
-                    store.account(&id)?.ok_or(oss_store::StoreError::NoSuchAccount)?;
+                    store
+                        .account(&id)?
+                        .ok_or(oss_store::StoreError::NoSuchAccount)?;
                     store.list_users(&id)
                 },
                 |error| About::account(account_id).error(error),
             )
             .await?;
-        let (users, next) = page.take(users.iter().map(user_info), |user| &user.name);
+        let (users, next) = page.take(users.iter().map(user_info), |user| user.name.as_str());
         Ok(UserList {
             users,
             next_continuation_token: next,
