@@ -13,13 +13,14 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use oss_admin::{Admin, AdminConfig, AdminService, Authenticator, Metrics};
 use oss_s3::{S3Config, S3Service};
 use oss_store::{Sealer, Store, StoreConfig};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::Config;
-use crate::{admin, first_start, server_key, tls};
+use crate::{first_start, server_key, tls};
 
 /// How long shutdown waits for in-flight requests before it gives up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -63,7 +64,6 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         ..S3Config::default()
     };
     let s3 = S3Service::new(store.clone(), s3_config);
-    let admin = admin::AdminService::new(store.clone());
     let tls = match config.s3.tls_cert.is_empty() {
         true => None,
         false => Some(tls::acceptor(
@@ -75,6 +75,14 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let s3_listener = bind(config.s3.listen, "S3").await?;
     let admin_listener = bind(config.admin.listen, "admin").await?;
+    let s3_url = match config.s3.endpoint_url.is_empty() {
+        true => format!("{s3_scheme}://{}", s3_listener.local_addr()?),
+        false => config.s3.endpoint_url.clone(),
+    };
+    let admin = admin_service(&config, &store, &s3, s3_url)?;
+    if let Err(error) = admin.admin().resume_background_jobs().await {
+        tracing::error!(%error, "failed to resume account releases and bucket deletions");
+    }
 
     tracing::info!(
         data_dir = %config.storage.data_dir.display(),
@@ -125,6 +133,37 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         ),
     }
     Ok(())
+}
+
+/// Builds the admin endpoint's service, which accepts the operator token of first start.
+fn admin_service(
+    config: &Config,
+    store: &Store,
+    s3: &S3Service,
+    s3_url: String,
+) -> anyhow::Result<AdminService> {
+    let token_path = config.storage.data_dir.join("admin.token");
+    let token = std::fs::read_to_string(&token_path).with_context(|| {
+        format!(
+            "failed to read the operator token from {}",
+            token_path.display()
+        )
+    })?;
+    let admin = Admin::new(
+        store.clone(),
+        AdminConfig {
+            regions: config.accounts.regions.clone(),
+            s3_endpoint: s3_url,
+            virtual_host_suffix: Some(config.s3.virtual_host_suffix.clone())
+                .filter(|suffix| !suffix.is_empty()),
+        },
+    );
+    let auth = Authenticator::new(store.clone(), token.trim());
+    Ok(AdminService::new(
+        admin,
+        auth,
+        Metrics::new(s3.metrics().clone()),
+    ))
 }
 
 async fn bind(address: SocketAddr, name: &str) -> anyhow::Result<TcpListener> {
