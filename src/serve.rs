@@ -14,6 +14,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use oss_admin::{Admin, AdminConfig, AdminService, Authenticator, Metrics};
+use oss_console::{Console, ConsoleConfig, ConsoleSessions, SessionLimits};
 use oss_s3::{S3Config, S3Service};
 use oss_store::{Sealer, Store, StoreConfig};
 use tokio::net::{TcpListener, TcpStream};
@@ -32,6 +33,9 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a client may take to complete the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often the usage meter is written to the store.
+const METER_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
 /// Derives the storage engine settings from the server configuration and loads the server
 /// key, creating it on first start.
 pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
@@ -42,6 +46,7 @@ pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
         inline_max: config.storage.inline_max.0,
         capacity_unit_bytes: config.accounts.capacity_unit_bytes.0,
         min_part_size: MIN_PART_SIZE,
+        delete_batch_size: oss_store::DEFAULT_DELETE_BATCH_SIZE,
         sealer: Sealer::new(key),
     })
 }
@@ -58,6 +63,9 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         let config = config.clone();
         tokio::task::spawn_blocking(move || first_start::ensure(&store, &config)).await??;
     }
+
+    resume_background_deletes(&store).await?;
+    let meter_task = tokio::spawn(flush_meter_periodically(store.clone()));
 
     let s3_config = S3Config {
         virtual_host_suffix: Some(config.s3.virtual_host_suffix.clone()).filter(|s| !s.is_empty()),
@@ -80,9 +88,6 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         false => config.s3.endpoint_url.clone(),
     };
     let admin = admin_service(&config, &store, &s3, s3_url)?;
-    if let Err(error) = admin.admin().resume_background_jobs().await {
-        tracing::error!(%error, "failed to resume account releases and bucket deletions");
-    }
 
     tracing::info!(
         data_dir = %config.storage.data_dir.display(),
@@ -126,22 +131,34 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     drop(admin_listener);
     tracing::info!("shutting down: no new connections, waiting for requests in flight");
     match tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await {
-        Ok(()) => tracing::info!("shutdown complete"),
+        Ok(()) => {}
         Err(_) => tracing::warn!(
             "shutdown: requests still in flight after {}s were cut off",
             SHUTDOWN_GRACE.as_secs()
         ),
     }
+    // Releases and bucket deletes stop at their next batch and resume on the next start.
+    store.interrupt_background_work();
+    meter_task.abort();
+    let flushed = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.flush_meter()).await?
+    };
+    if let Err(error) = flushed {
+        tracing::error!(%error, "failed to write the usage meter at shutdown");
+    }
+    tracing::info!("shutdown complete");
     Ok(())
 }
 
-/// Builds the admin endpoint's service, which accepts the operator token of first start.
+/// Builds the admin endpoint's service: the JSON API, which accepts the operator token of
+/// first start, behind the web console.
 fn admin_service(
     config: &Config,
     store: &Store,
     s3: &S3Service,
     s3_url: String,
-) -> anyhow::Result<AdminService> {
+) -> anyhow::Result<Console> {
     let token_path = config.storage.data_dir.join("admin.token");
     let token = std::fs::read_to_string(&token_path).with_context(|| {
         format!(
@@ -158,12 +175,78 @@ fn admin_service(
                 .filter(|suffix| !suffix.is_empty()),
         },
     );
-    let auth = Authenticator::new(store.clone(), token.trim());
-    Ok(AdminService::new(
-        admin,
-        auth,
-        Metrics::new(s3.metrics().clone()),
-    ))
+    // The JSON API accepts the console's session cookie as well.
+    let sessions = ConsoleSessions::new(store.clone(), SessionLimits::default());
+    let auth = Authenticator::new(store.clone(), token.trim()).with_sessions(sessions.clone());
+    let api = AdminService::new(admin, auth, Metrics::new(s3.metrics().clone()));
+    let console_config = ConsoleConfig {
+        regions: config.accounts.regions.clone(),
+    };
+    Ok(Console::new(api, s3.clone(), sessions, console_config))
+}
+
+/// Starts, in the background, every account release and forced bucket delete that an
+/// earlier run left unfinished.
+async fn resume_background_deletes(store: &Store) -> anyhow::Result<()> {
+    let (accounts, buckets) = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            anyhow::Ok((store.releasing_accounts()?, store.pending_bucket_deletes()?))
+        })
+        .await??
+    };
+    for account_id in accounts {
+        tracing::info!(account_id, "resuming the release of an account");
+        spawn_release(store.clone(), account_id);
+    }
+    for bucket_id in buckets {
+        tracing::info!(bucket_id, "resuming the deletion of a bucket");
+        spawn_bucket_delete(store.clone(), bucket_id);
+    }
+    Ok(())
+}
+
+/// Runs the release of an account on a blocking thread, logging how it ends.
+pub(crate) fn spawn_release(store: Store, account_id: String) {
+    tokio::task::spawn_blocking(move || match store.run_release(&account_id) {
+        Ok(()) => {}
+        Err(oss_store::StoreError::Interrupted) => {
+            tracing::info!(
+                account_id,
+                "release paused by shutdown; it resumes on the next start"
+            );
+        }
+        Err(error) => tracing::error!(account_id, %error, "release of an account failed"),
+    });
+}
+
+/// Runs the forced delete of a bucket on a blocking thread, logging how it ends.
+pub(crate) fn spawn_bucket_delete(store: Store, bucket_id: u64) {
+    tokio::task::spawn_blocking(move || match store.run_bucket_delete(bucket_id) {
+        Ok(()) => {}
+        Err(oss_store::StoreError::Interrupted) => {
+            tracing::info!(
+                bucket_id,
+                "bucket delete paused by shutdown; it resumes on the next start"
+            );
+        }
+        Err(error) => tracing::error!(bucket_id, %error, "forced delete of a bucket failed"),
+    });
+}
+
+/// Writes the usage meter every [`METER_FLUSH_INTERVAL`] until aborted.
+async fn flush_meter_periodically(store: Store) {
+    let mut interval = tokio::time::interval(METER_FLUSH_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.flush_meter()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "failed to write the usage meter; retrying"),
+            Err(error) => tracing::warn!(%error, "usage meter flush task failed"),
+        }
+    }
 }
 
 async fn bind(address: SocketAddr, name: &str) -> anyhow::Result<TcpListener> {

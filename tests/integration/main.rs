@@ -10,6 +10,8 @@
 mod admin;
 /// aws-cli v2 (`/usr/bin/aws`): s3api calls, `s3 cp` multipart and `s3 ls`.
 mod awscli;
+/// The web console over HTTP, and once end to end in headless Chromium.
+mod console;
 /// boto3 scripts under `tests/python/`, run with the python3 on PATH.
 mod boto3;
 /// SIGKILL during concurrent writes, then restart, read-back and fsck.

@@ -8,6 +8,7 @@
 //! the JSON API unchanged.
 
 mod assets;
+mod chart;
 mod context;
 mod format;
 mod layout;
@@ -37,8 +38,6 @@ use crate::session::Sessions;
 pub struct ConsoleConfig {
     /// Regions offered when the operator activates an account.
     pub regions: Vec<String>,
-    /// Session lifetimes.
-    pub sessions: SessionLimits,
 }
 
 /// The console's session table. The admin API resolves session cookies through it too, as
