@@ -44,7 +44,7 @@ pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
         inline_max: config.storage.inline_max.0,
         capacity_unit_bytes: config.accounts.capacity_unit_bytes.0,
         min_part_size: MIN_PART_SIZE,
-        delete_batch_size: oss_store::DEFAULT_DELETE_BATCH_SIZE,
+        delete_batch_size: config.storage.delete_batch_size,
         sealer: Sealer::new(key),
     })
 }
