@@ -47,6 +47,9 @@ pub(crate) struct S3Settings {
     pub(crate) tls_cert: String,
     /// PEM private key for TLS.
     pub(crate) tls_key: String,
+    /// URL clients use to reach the S3 endpoint, shown by the admin API; empty means the
+    /// scheme and the address the endpoint listens on.
+    pub(crate) endpoint_url: String,
 }
 
 impl Default for S3Settings {
@@ -56,6 +59,7 @@ impl Default for S3Settings {
             virtual_host_suffix: String::new(),
             tls_cert: String::new(),
             tls_key: String::new(),
+            endpoint_url: String::new(),
         }
     }
 }
@@ -254,6 +258,13 @@ const SETTINGS: &[Setting] = &[
         name: "s3.tls_key",
         apply: |c, v| {
             c.s3.tls_key = v.to_owned();
+            Ok(())
+        },
+    },
+    Setting {
+        name: "s3.endpoint_url",
+        apply: |c, v| {
+            c.s3.endpoint_url = v.trim().to_owned();
             Ok(())
         },
     },

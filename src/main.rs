@@ -1,7 +1,7 @@
 //! `oss`: an S3-compatible object storage service with accounts, capacity quotas and an admin
 //! API, in one binary.
 
-mod admin;
+mod admin_cli;
 mod config;
 mod first_start;
 mod serve;
@@ -29,6 +29,8 @@ enum Command {
     Serve(ServeArgs),
     /// Check a stopped server's data directory: chunks, orphans and usage counters.
     Fsck(FsckArgs),
+    /// Drive a running server through the admin API: oss admin <noun> <verb>.
+    Admin(admin_cli::AdminArgs),
 }
 
 #[derive(Args)]
@@ -65,6 +67,10 @@ struct SettingFlags {
     /// PEM private key for TLS on the S3 endpoint [default: empty].
     #[arg(long, value_name = "PATH")]
     s3_tls_key: Option<String>,
+    /// S3 endpoint URL that the admin API shows to clients [default: empty, the scheme and
+    /// the address the endpoint listens on].
+    #[arg(long, value_name = "URL")]
+    s3_endpoint_url: Option<String>,
     /// Address of the admin endpoint [default: 127.0.0.1:9001].
     #[arg(long, value_name = "ADDR")]
     admin_listen: Option<String>,
@@ -105,6 +111,7 @@ impl SettingFlags {
             ("s3.virtual_host_suffix", &self.s3_virtual_host_suffix),
             ("s3.tls_cert", &self.s3_tls_cert),
             ("s3.tls_key", &self.s3_tls_key),
+            ("s3.endpoint_url", &self.s3_endpoint_url),
             ("admin.listen", &self.admin_listen),
             ("storage.data_dir", &self.data_dir),
             ("storage.chunk_size", &self.chunk_size),
@@ -129,6 +136,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Fsck(args) => run_fsck(args),
+        Command::Admin(args) => admin_cli::run(args),
     };
     match result {
         Ok(code) => code,

@@ -13,13 +13,14 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use oss_admin::{Admin, AdminConfig, AdminService, Authenticator, Metrics};
 use oss_s3::{S3Config, S3Service};
 use oss_store::{Sealer, Store, StoreConfig};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::Config;
-use crate::{admin, first_start, server_key, tls};
+use crate::{first_start, server_key, tls};
 
 /// How long shutdown waits for in-flight requests before it gives up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -62,7 +63,6 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || first_start::ensure(&store, &config)).await??;
     }
 
-    resume_background_deletes(&store).await?;
     let meter_task = tokio::spawn(flush_meter_periodically(store.clone()));
 
     let s3_config = S3Config {
@@ -70,7 +70,6 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         ..S3Config::default()
     };
     let s3 = S3Service::new(store.clone(), s3_config);
-    let admin = admin::AdminService::new(store.clone());
     let tls = match config.s3.tls_cert.is_empty() {
         true => None,
         false => Some(tls::acceptor(
@@ -82,6 +81,14 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let s3_listener = bind(config.s3.listen, "S3").await?;
     let admin_listener = bind(config.admin.listen, "admin").await?;
+    let s3_url = match config.s3.endpoint_url.is_empty() {
+        true => format!("{s3_scheme}://{}", s3_listener.local_addr()?),
+        false => config.s3.endpoint_url.clone(),
+    };
+    let admin = admin_service(&config, &store, &s3, s3_url)?;
+    if let Err(error) = admin.admin().resume_background_jobs().await {
+        tracing::error!(%error, "failed to resume account releases and bucket deletions");
+    }
 
     tracing::info!(
         data_dir = %config.storage.data_dir.display(),
@@ -145,53 +152,35 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts, in the background, every account release and forced bucket delete that an
-/// earlier run left unfinished.
-async fn resume_background_deletes(store: &Store) -> anyhow::Result<()> {
-    let (accounts, buckets) = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || {
-            anyhow::Ok((store.releasing_accounts()?, store.pending_bucket_deletes()?))
-        })
-        .await??
-    };
-    for account_id in accounts {
-        tracing::info!(account_id, "resuming the release of an account");
-        spawn_release(store.clone(), account_id);
-    }
-    for bucket_id in buckets {
-        tracing::info!(bucket_id, "resuming the deletion of a bucket");
-        spawn_bucket_delete(store.clone(), bucket_id);
-    }
-    Ok(())
-}
-
-/// Runs the release of an account on a blocking thread, logging how it ends.
-pub(crate) fn spawn_release(store: Store, account_id: String) {
-    tokio::task::spawn_blocking(move || match store.run_release(&account_id) {
-        Ok(()) => {}
-        Err(oss_store::StoreError::Interrupted) => {
-            tracing::info!(
-                account_id,
-                "release paused by shutdown; it resumes on the next start"
-            );
-        }
-        Err(error) => tracing::error!(account_id, %error, "release of an account failed"),
-    });
-}
-
-/// Runs the forced delete of a bucket on a blocking thread, logging how it ends.
-pub(crate) fn spawn_bucket_delete(store: Store, bucket_id: u64) {
-    tokio::task::spawn_blocking(move || match store.run_bucket_delete(bucket_id) {
-        Ok(()) => {}
-        Err(oss_store::StoreError::Interrupted) => {
-            tracing::info!(
-                bucket_id,
-                "bucket delete paused by shutdown; it resumes on the next start"
-            );
-        }
-        Err(error) => tracing::error!(bucket_id, %error, "forced delete of a bucket failed"),
-    });
+/// Builds the admin endpoint's service, which accepts the operator token of first start.
+fn admin_service(
+    config: &Config,
+    store: &Store,
+    s3: &S3Service,
+    s3_url: String,
+) -> anyhow::Result<AdminService> {
+    let token_path = config.storage.data_dir.join("admin.token");
+    let token = std::fs::read_to_string(&token_path).with_context(|| {
+        format!(
+            "failed to read the operator token from {}",
+            token_path.display()
+        )
+    })?;
+    let admin = Admin::new(
+        store.clone(),
+        AdminConfig {
+            regions: config.accounts.regions.clone(),
+            s3_endpoint: s3_url,
+            virtual_host_suffix: Some(config.s3.virtual_host_suffix.clone())
+                .filter(|suffix| !suffix.is_empty()),
+        },
+    );
+    let auth = Authenticator::new(store.clone(), token.trim());
+    Ok(AdminService::new(
+        admin,
+        auth,
+        Metrics::new(s3.metrics().clone()),
+    ))
 }
 
 /// Writes the usage meter every [`METER_FLUSH_INTERVAL`] until aborted.

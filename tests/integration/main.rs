@@ -6,6 +6,8 @@
     reason = "a test binary has no public API; modules share helpers with `pub`"
 )]
 
+/// The admin API and `oss admin`: accounts, users, keys, buckets, grants, metrics, OpenAPI.
+mod admin;
 /// aws-cli v2 (`/usr/bin/aws`): s3api calls, `s3 cp` multipart and `s3 ls`.
 mod awscli;
 /// boto3 scripts under `tests/python/`, run with the python3 on PATH.

@@ -9,6 +9,7 @@ mod context;
 mod error;
 mod handlers;
 mod ingest;
+mod metrics;
 mod query;
 mod router;
 #[cfg(test)]
@@ -23,6 +24,7 @@ use http::{HeaderValue, Request, Response};
 use oss_store::Store;
 
 pub use body::ResponseBody;
+pub use metrics::S3Metrics;
 pub use router::{Operation, Permission};
 
 /// Settings of the S3 endpoint that handlers need.
@@ -52,14 +54,24 @@ pub struct S3Service {
 struct Inner {
     store: Store,
     config: S3Config,
+    metrics: S3Metrics,
 }
 
 impl S3Service {
     /// Creates the service over `store`.
     pub fn new(store: Store, config: S3Config) -> S3Service {
         S3Service {
-            inner: Arc::new(Inner { store, config }),
+            inner: Arc::new(Inner {
+                store,
+                config,
+                metrics: S3Metrics::default(),
+            }),
         }
+    }
+
+    /// Returns the request metrics, for the admin endpoint to encode.
+    pub fn metrics(&self) -> &S3Metrics {
+        &self.inner.metrics
     }
 
     /// Handles one request and always returns a response: failures become S3 error documents.
@@ -100,6 +112,9 @@ impl S3Service {
             headers.insert("x-amz-request-id", value);
         }
         headers.insert(http::header::SERVER, HeaderValue::from_static("oss"));
+        self.inner
+            .metrics
+            .record(&context, &response, started.elapsed());
         self.meter(&context, &mut response, received);
         tracing::debug!(
             request_id = %request_id,
