@@ -83,6 +83,9 @@ struct SettingFlags {
     /// Objects up to this size live in their metadata record; 0 disables [default: 4KiB].
     #[arg(long, value_name = "SIZE")]
     inline_max: Option<String>,
+    /// Objects deleted per write batch by a release or forced bucket delete [default: 1000].
+    #[arg(long, value_name = "COUNT")]
+    delete_batch_size: Option<String>,
     /// Comma-separated regions accounts may use [default: beijing-1,…,beijing-5].
     #[arg(long, value_name = "LIST")]
     regions: Option<String>,
@@ -113,6 +116,7 @@ impl SettingFlags {
             ("storage.data_dir", &self.data_dir),
             ("storage.chunk_size", &self.chunk_size),
             ("storage.inline_max", &self.inline_max),
+            ("storage.delete_batch_size", &self.delete_batch_size),
             ("accounts.regions", &self.regions),
             ("accounts.default_region", &self.default_region),
             ("accounts.capacity_unit_bytes", &self.capacity_unit_bytes),

@@ -32,6 +32,9 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a client may take to complete the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often the usage meter is written to the store.
+const METER_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
 /// Derives the storage engine settings from the server configuration and loads the server
 /// key, creating it on first start.
 pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
@@ -42,6 +45,7 @@ pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
         inline_max: config.storage.inline_max.0,
         capacity_unit_bytes: config.accounts.capacity_unit_bytes.0,
         min_part_size: MIN_PART_SIZE,
+        delete_batch_size: config.storage.delete_batch_size,
         sealer: Sealer::new(key),
     })
 }
@@ -58,6 +62,8 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         let config = config.clone();
         tokio::task::spawn_blocking(move || first_start::ensure(&store, &config)).await??;
     }
+
+    let meter_task = tokio::spawn(flush_meter_periodically(store.clone()));
 
     let s3_config = S3Config {
         virtual_host_suffix: Some(config.s3.virtual_host_suffix.clone()).filter(|s| !s.is_empty()),
@@ -126,12 +132,23 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     drop(admin_listener);
     tracing::info!("shutting down: no new connections, waiting for requests in flight");
     match tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await {
-        Ok(()) => tracing::info!("shutdown complete"),
+        Ok(()) => {}
         Err(_) => tracing::warn!(
             "shutdown: requests still in flight after {}s were cut off",
             SHUTDOWN_GRACE.as_secs()
         ),
     }
+    // Releases and bucket deletes stop at their next batch and resume on the next start.
+    store.interrupt_background_work();
+    meter_task.abort();
+    let flushed = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.flush_meter()).await?
+    };
+    if let Err(error) = flushed {
+        tracing::error!(%error, "failed to write the usage meter at shutdown");
+    }
+    tracing::info!("shutdown complete");
     Ok(())
 }
 
@@ -164,6 +181,21 @@ fn admin_service(
         auth,
         Metrics::new(s3.metrics().clone()),
     ))
+}
+
+/// Writes the usage meter every [`METER_FLUSH_INTERVAL`] until aborted.
+async fn flush_meter_periodically(store: Store) {
+    let mut interval = tokio::time::interval(METER_FLUSH_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.flush_meter()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "failed to write the usage meter; retrying"),
+            Err(error) => tracing::warn!(%error, "usage meter flush task failed"),
+        }
+    }
 }
 
 async fn bind(address: SocketAddr, name: &str) -> anyhow::Result<TcpListener> {

@@ -84,6 +84,12 @@ pub(crate) fn from_store(error: StoreError) -> S3Error {
                  {capacity} bytes ({used} bytes used, {reserved} bytes reserved by writes \
                  in progress)."
         )),
+        // A write admitted before its account's release began, reaching the store after it.
+        StoreError::AccountReleasing => S3Error::new(S3ErrorCode::AccessDenied)
+            .with_message("The account is being released and accepts no more writes."),
+        StoreError::AccessDenied(reason) => {
+            S3Error::new(S3ErrorCode::AccessDenied).with_message(reason)
+        }
         StoreError::PreconditionFailed => S3Error::new(S3ErrorCode::PreconditionFailed)
             .with_element("Condition", "If-Match".to_owned()),
         other => S3Error::new(S3ErrorCode::InternalError).with_source(other),

@@ -12,8 +12,11 @@ mod ingest;
 mod metrics;
 mod query;
 mod router;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -22,7 +25,7 @@ use oss_store::Store;
 
 pub use body::ResponseBody;
 pub use metrics::S3Metrics;
-pub use router::Operation;
+pub use router::{Operation, Permission};
 
 /// Settings of the S3 endpoint that handlers need.
 #[derive(Debug, Clone)]
@@ -80,6 +83,7 @@ impl S3Service {
         let started = Instant::now();
         let request = request.map(body::RequestBody::new);
         let (mut context, request_body) = context::RequestContext::new(request, &self.inner.config);
+        let received = request_body.received();
         let request_id = context.request_id.clone();
 
         let result = match context.route_error.take() {
@@ -111,6 +115,7 @@ impl S3Service {
         self.inner
             .metrics
             .record(&context, &response, started.elapsed());
+        self.meter(&context, &mut response, received);
         tracing::debug!(
             request_id = %request_id,
             operation = context.operation.name(),
@@ -122,6 +127,29 @@ impl S3Service {
             "request"
         );
         response
+    }
+}
+
+impl S3Service {
+    /// Counts an authenticated request in its account's usage meter once its response body
+    /// is done, with the request body bytes read and the response body bytes sent.
+    fn meter(
+        &self,
+        context: &context::RequestContext,
+        response: &mut Response<ResponseBody>,
+        received: Arc<AtomicU64>,
+    ) {
+        let Some(principal) = &context.principal else {
+            return;
+        };
+        let store = self.inner.store.clone();
+        let account_id = principal.account.id.clone();
+        let class = context.operation.request_class();
+        let hook: body::MeterHook = Box::new(move |bytes_in, bytes_out| {
+            store.record_request(&account_id, class, bytes_in, bytes_out);
+        });
+        let inner = std::mem::replace(response.body_mut(), body::empty());
+        *response.body_mut() = body::metered(inner, received, hook);
     }
 }
 

@@ -41,11 +41,19 @@ pub(crate) enum Cf {
     Counters,
     /// Named singletons: schema version, next bucket id.
     System,
+    /// Bucket id, user name -> `Grant`.
+    Grants,
+    /// Account id, user name, bucket id -> nothing (index of the grants a user holds).
+    UserGrants,
+    /// Bucket name -> `Bucket`, for buckets hidden by a forced delete until their rows are gone.
+    DeletingBuckets,
+    /// Account id, hour start -> additive usage-meter counters.
+    Meter,
 }
 
 impl Cf {
     /// Every column family, in creation order.
-    pub(crate) const ALL: [Cf; 13] = [
+    pub(crate) const ALL: [Cf; 17] = [
         Cf::Accounts,
         Cf::AccountNames,
         Cf::Users,
@@ -59,6 +67,10 @@ impl Cf {
         Cf::Blobs,
         Cf::Counters,
         Cf::System,
+        Cf::Grants,
+        Cf::UserGrants,
+        Cf::DeletingBuckets,
+        Cf::Meter,
     ];
 
     /// Name of the column family on disk.
@@ -77,6 +89,10 @@ impl Cf {
             Cf::Blobs => "blobs",
             Cf::Counters => "counters",
             Cf::System => "system",
+            Cf::Grants => "grants",
+            Cf::UserGrants => "user_grants",
+            Cf::DeletingBuckets => "deleting_buckets",
+            Cf::Meter => "meter",
         }
     }
 }
@@ -98,7 +114,7 @@ impl Meta {
         options.create_missing_column_families(true);
         let descriptors = Cf::ALL.iter().map(|cf| {
             let mut cf_options = base_options();
-            if *cf == Cf::Counters {
+            if matches!(cf, Cf::Counters | Cf::Meter) {
                 cf_options.set_merge_operator_associative("add_counters", merge_counters);
             }
             ColumnFamilyDescriptor::new(cf.name(), cf_options)
@@ -243,8 +259,14 @@ impl Batch<'_> {
 
     /// Adds `deltas` element-wise to the counters stored under `key`.
     pub(crate) fn add_counters(&mut self, key: &[u8], deltas: &[i64]) {
+        self.add_counters_in(Cf::Counters, key, deltas);
+    }
+
+    /// Adds `deltas` element-wise to the counters under `key` of `cf`, a family with the
+    /// counter merge operator ([`Cf::Counters`] or [`Cf::Meter`]).
+    pub(crate) fn add_counters_in(&mut self, cf: Cf, key: &[u8], deltas: &[i64]) {
         self.inner
-            .merge_cf(self.meta.cf(Cf::Counters), key, encode_counters(deltas));
+            .merge_cf(self.meta.cf(cf), key, encode_counters(deltas));
     }
 
     /// Overwrites the counters stored under `key` with absolute values.

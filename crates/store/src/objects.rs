@@ -87,7 +87,7 @@ impl Store {
         condition: &WriteCondition,
     ) -> Result<ObjectRecord> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
         self.check_bucket_live(bucket)?;
         let key_lock = lock(inner.key_locks.get((bucket.id, key)));
         let row_key = codec::object_key(bucket.id, key);
@@ -140,7 +140,7 @@ impl Store {
     /// Deletes the object at `key` and returns it, or None if there was none.
     pub fn delete_object(&self, bucket: &Bucket, key: &str) -> Result<Option<ObjectRecord>> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
         let key_lock = lock(inner.key_locks.get((bucket.id, key)));
         let row_key = codec::object_key(bucket.id, key);
         let Some(current) = inner

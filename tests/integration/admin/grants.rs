@@ -205,6 +205,9 @@ async fn release_deletes_account_in_background() {
         .await
         .expect(202);
     assert_eq!(releasing["status"], "releasing");
+    // The reply is built before the background job starts, so nothing is deleted yet.
+    assert_eq!(releasing["release"]["objects_left"], 2, "{releasing}");
+    assert_eq!(releasing["release"]["buckets_left"], 2, "{releasing}");
 
     // Keys stop working at once, on both endpoints.
     master

@@ -28,6 +28,10 @@ impl Jobs {
             tracing::info!(job = %name, "background job started");
             match work(&store) {
                 Ok(()) => tracing::info!(job = %name, "background job finished"),
+                Err(StoreError::Interrupted) => tracing::info!(
+                    job = %name,
+                    "background job paused by shutdown; it resumes at the next start"
+                ),
                 Err(error) => tracing::error!(
                     job = %name,
                     %error,

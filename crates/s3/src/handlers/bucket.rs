@@ -36,14 +36,26 @@ pub(crate) async fn list_buckets(call: &Call<'_>) -> HandlerResult {
         None => None,
     };
 
+    // The master sees every bucket of the account, a user those it holds a grant on.
+    let store = call.store.clone();
+    let account_id = account.id.clone();
     let buckets = if call.principal.is_master() {
-        let store = call.store.clone();
-        let account_id = account.id.clone();
         error::blocking(move || store.list_buckets(&account_id)).await?
     } else {
-        // NOTE: sub-users see only buckets they hold a grant on, and grants are not stored
-        // yet, so the list is empty.
-        Vec::new()
+        let user = call.principal.user.clone();
+        error::blocking(move || {
+            let mut buckets = Vec::new();
+            for grant in store.list_user_grants(&account_id, &user)? {
+                if let Some(bucket) = store.bucket(&grant.bucket)?
+                    && bucket.id == grant.bucket_id
+                {
+                    buckets.push(bucket);
+                }
+            }
+            buckets.sort_by(|left, right| left.name.cmp(&right.name));
+            Ok(buckets)
+        })
+        .await?
     };
     let mut selected: Vec<_> = buckets
         .into_iter()
@@ -86,10 +98,6 @@ pub(crate) async fn create_bucket(
 ) -> HandlerResult {
     let name = call.context.bucket_name().to_owned();
     oss_proto::names::validate_bucket_name(&name)?;
-    if !call.principal.is_master() {
-        return Err(S3Error::new(S3ErrorCode::AccessDenied)
-            .with_message("Only the account's master user may create buckets."));
-    }
 
     // The location constraint, if given, must be the account's region.
     let document =
