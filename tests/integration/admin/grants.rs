@@ -67,8 +67,7 @@ async fn grants_follow_regrant_rules() {
     let grants = format!("/admin/v1/accounts/{}/buckets/shared/grants", team.account);
     let buckets = format!("/admin/v1/accounts/{}/buckets", team.account);
 
-    // Alice holds read with regrant; she may pass on read, not read-write or more regrant
-    // than she has.
+    // Alice has read with regrant. She may pass on read, but not read-write.
     let made = team
         .master
         .post(
@@ -95,7 +94,7 @@ async fn grants_follow_regrant_rules() {
         .expect(201);
     assert_eq!(passed["granted_by"], "alice");
 
-    // Bob holds no regrant: he can neither list nor grant.
+    // Bob has no regrant, so he can neither list nor grant.
     team.bob
         .get(&grants)
         .await
