@@ -184,3 +184,14 @@ fn init_tracing(level: &str) {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks, such as two arguments of one command sharing a name.
+    #[test]
+    fn cli_definition_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}
