@@ -90,6 +90,9 @@ pub(crate) struct StorageSettings {
     pub(crate) chunk_size: ByteSize,
     /// Objects up to this size are stored inside their metadata record; 0 disables.
     pub(crate) inline_max: ByteSize,
+    /// Objects or uploads deleted per write batch when an account is released or a
+    /// non-empty bucket is force-deleted.
+    pub(crate) delete_batch_size: usize,
 }
 
 impl Default for StorageSettings {
@@ -98,6 +101,7 @@ impl Default for StorageSettings {
             data_dir: PathBuf::from("./data"),
             chunk_size: ByteSize(8 << 20),
             inline_max: ByteSize(4096),
+            delete_batch_size: 1000,
         }
     }
 }
@@ -293,6 +297,13 @@ const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        name: "storage.delete_batch_size",
+        apply: |c, v| {
+            c.storage.delete_batch_size = parse(v)?;
+            Ok(())
+        },
+    },
+    Setting {
         name: "accounts.regions",
         apply: |c, v| {
             c.accounts.regions = v.split(',').map(|r| r.trim().to_owned()).collect();
@@ -397,6 +408,9 @@ impl Config {
         }
         if self.accounts.capacity_unit_bytes.0 == 0 {
             bail!("accounts.capacity_unit_bytes must be at least 1");
+        }
+        if self.storage.delete_batch_size == 0 {
+            bail!("storage.delete_batch_size must be at least 1");
         }
         if self.storage.chunk_size.0 < 4096 {
             bail!(

@@ -83,6 +83,9 @@ struct SettingFlags {
     /// Objects up to this size live in their metadata record; 0 disables [default: 4KiB].
     #[arg(long, value_name = "SIZE")]
     inline_max: Option<String>,
+    /// Objects deleted per write batch by a release or forced bucket delete [default: 1000].
+    #[arg(long, value_name = "COUNT")]
+    delete_batch_size: Option<String>,
     /// Comma-separated regions accounts may use [default: beijing-1,…,beijing-5].
     #[arg(long, value_name = "LIST")]
     regions: Option<String>,
@@ -113,6 +116,7 @@ impl SettingFlags {
             ("storage.data_dir", &self.data_dir),
             ("storage.chunk_size", &self.chunk_size),
             ("storage.inline_max", &self.inline_max),
+            ("storage.delete_batch_size", &self.delete_batch_size),
             ("accounts.regions", &self.regions),
             ("accounts.default_region", &self.default_region),
             ("accounts.capacity_unit_bytes", &self.capacity_unit_bytes),
@@ -179,4 +183,15 @@ fn init_tracing(level: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks, such as two arguments of one command sharing a name.
+    #[test]
+    fn cli_definition_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

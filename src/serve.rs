@@ -46,7 +46,7 @@ pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
         inline_max: config.storage.inline_max.0,
         capacity_unit_bytes: config.accounts.capacity_unit_bytes.0,
         min_part_size: MIN_PART_SIZE,
-        delete_batch_size: oss_store::DEFAULT_DELETE_BATCH_SIZE,
+        delete_batch_size: config.storage.delete_batch_size,
         sealer: Sealer::new(key),
     })
 }
@@ -64,7 +64,6 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || first_start::ensure(&store, &config)).await??;
     }
 
-    resume_background_deletes(&store).await?;
     let meter_task = tokio::spawn(flush_meter_periodically(store.clone()));
 
     let s3_config = S3Config {
@@ -88,6 +87,9 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         false => config.s3.endpoint_url.clone(),
     };
     let admin = admin_service(&config, &store, &s3, s3_url)?;
+    if let Err(error) = admin.api().admin().resume_background_jobs().await {
+        tracing::error!(%error, "failed to resume account releases and bucket deletions");
+    }
 
     tracing::info!(
         data_dir = %config.storage.data_dir.display(),
@@ -183,55 +185,6 @@ fn admin_service(
         regions: config.accounts.regions.clone(),
     };
     Ok(Console::new(api, s3.clone(), sessions, console_config))
-}
-
-/// Starts, in the background, every account release and forced bucket delete that an
-/// earlier run left unfinished.
-async fn resume_background_deletes(store: &Store) -> anyhow::Result<()> {
-    let (accounts, buckets) = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || {
-            anyhow::Ok((store.releasing_accounts()?, store.pending_bucket_deletes()?))
-        })
-        .await??
-    };
-    for account_id in accounts {
-        tracing::info!(account_id, "resuming the release of an account");
-        spawn_release(store.clone(), account_id);
-    }
-    for bucket_id in buckets {
-        tracing::info!(bucket_id, "resuming the deletion of a bucket");
-        spawn_bucket_delete(store.clone(), bucket_id);
-    }
-    Ok(())
-}
-
-/// Runs the release of an account on a blocking thread, logging how it ends.
-pub(crate) fn spawn_release(store: Store, account_id: String) {
-    tokio::task::spawn_blocking(move || match store.run_release(&account_id) {
-        Ok(()) => {}
-        Err(oss_store::StoreError::Interrupted) => {
-            tracing::info!(
-                account_id,
-                "release paused by shutdown; it resumes on the next start"
-            );
-        }
-        Err(error) => tracing::error!(account_id, %error, "release of an account failed"),
-    });
-}
-
-/// Runs the forced delete of a bucket on a blocking thread, logging how it ends.
-pub(crate) fn spawn_bucket_delete(store: Store, bucket_id: u64) {
-    tokio::task::spawn_blocking(move || match store.run_bucket_delete(bucket_id) {
-        Ok(()) => {}
-        Err(oss_store::StoreError::Interrupted) => {
-            tracing::info!(
-                bucket_id,
-                "bucket delete paused by shutdown; it resumes on the next start"
-            );
-        }
-        Err(error) => tracing::error!(bucket_id, %error, "forced delete of a bucket failed"),
-    });
 }
 
 /// Writes the usage meter every [`METER_FLUSH_INTERVAL`] until aborted.

@@ -1,7 +1,7 @@
-//! How `oss admin` authenticates, first match wins: the flags (`--access-key-id` with
-//! `--secret-access-key`, or `--token`, never both kinds), then `OSS_ADMIN_TOKEN`, then
-//! `AWS_ACCESS_KEY_ID` with `AWS_SECRET_ACCESS_KEY`, then the operator token in
-//! `<data_dir>/admin.token`.
+//! Credential selection of `oss admin`, where the first match wins. First come the flags
+//! (`--access-key-id` with `--secret-access-key`, or `--token`, never both kinds), then
+//! `OSS_ADMIN_TOKEN`, then `AWS_ACCESS_KEY_ID` with `AWS_SECRET_ACCESS_KEY`, and last the
+//! operator token in `<data_dir>/admin.token`.
 
 use std::path::PathBuf;
 
@@ -31,7 +31,7 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Where the credentials came from, for messages.
+/// Origin of the credentials, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Source {
     Flags,

@@ -38,9 +38,9 @@ pub(crate) struct AdminArgs {
     noun: Noun,
 }
 
-/// Where the server is and how to authenticate. Credentials are taken, first match wins,
-/// from --access-key-id/--secret-access-key or --token, then OSS_ADMIN_TOKEN, then
-/// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then <data_dir>/admin.token.
+/// Endpoint, credential and output flags shared by every admin command. Credentials come
+/// from the first of: --access-key-id/--secret-access-key or --token, OSS_ADMIN_TOKEN,
+/// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, <data_dir>/admin.token.
 #[derive(Args)]
 struct ConnectionFlags {
     /// URL of the admin endpoint.
@@ -68,7 +68,7 @@ struct ConnectionFlags {
     /// Region to sign for; when wrong, the server names the account's and the request is
     /// signed again [default: AWS_REGION, then AWS_DEFAULT_REGION, then beijing-1].
     #[arg(long, global = true, value_name = "REGION")]
-    region: Option<String>,
+    signing_region: Option<String>,
     /// Print the API's JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
@@ -94,7 +94,7 @@ enum Noun {
         #[command(subcommand)]
         verb: CapacityVerb,
     },
-    /// How clients reach an account: show.
+    /// Access information of an account (S3 endpoint, region, addressing): show.
     Access {
         #[command(subcommand)]
         verb: ShowVerb,
@@ -355,7 +355,7 @@ pub(crate) fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
         || token_file(flags),
     )?;
     let region = flags
-        .region
+        .signing_region
         .clone()
         .or_else(|| std::env::var("AWS_REGION").ok())
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
@@ -721,7 +721,7 @@ impl Command {
         Ok(ExitCode::SUCCESS)
     }
 
-    /// Lists one page, and tells how to get the next one.
+    /// Lists one page and prints the flag that lists the next one.
     async fn list<T: DeserializeOwned>(
         &mut self,
         path: &str,

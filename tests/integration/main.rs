@@ -6,6 +6,8 @@
     reason = "a test binary has no public API; modules share helpers with `pub`"
 )]
 
+/// The account model through both endpoints: authorization matrix, capacity races, release.
+mod accounts;
 /// The admin API and `oss admin`: accounts, users, keys, buckets, grants, metrics, OpenAPI.
 mod admin;
 /// aws-cli v2 (`/usr/bin/aws`): s3api calls, `s3 cp` multipart and `s3 ls`.

@@ -297,17 +297,19 @@ impl<'a> About<'a> {
             StoreError::AccessDenied(reason) => AdminError::new(ErrorCode::AccessDenied, reason),
             StoreError::InvalidGrant(reason) => AdminError::invalid(reason),
             StoreError::CapacityOutOfRange {
+                requested_gb,
+                capacity_gb,
                 min_gb,
                 max_gb,
-                capacity_gb,
-                ..
             } => {
                 let (verb, gb) = self.change.unwrap_or(("changing", 0));
                 AdminError::new(
                     ErrorCode::CapacityOutOfRange,
                     format!(
-                        "{verb} account {account:?} by {gb} GB would take its capacity outside \
-                         the allowed {min_gb} to {max_gb} GB; it is {capacity_gb} GB now"
+                        "{verb} account {account:?} by {gb} GB would make its capacity \
+                         {requested_gb} GB, outside the allowed {} to {max_gb} GB; it is \
+                         {capacity_gb} GB now",
+                        min_gb.max(crate::ops::MIN_CAPACITY_GB)
                     ),
                 )
             }

@@ -1,8 +1,9 @@
 //! Who is calling: the operator, or a user of an account.
 //!
-//! A request proves its caller in one of three ways, tried in this order: an `Authorization`
-//! header with the operator token (`Bearer`), an `Authorization` header signed with SigV4 by
-//! an access key, or a session cookie that a web console issued after sign-in. The console
+//! A request proves its caller in one of three ways, tried in this order. The first is an
+//! `Authorization: Bearer` header with the operator token, the second an `Authorization`
+//! header signed with SigV4 by an access key. The third is a session cookie that a web
+//! console issued after sign-in. The console
 //! plugs its session table in through [`SessionResolver`] and signs callers in with
 //! [`Authenticator::verify_operator_token`] and [`Authenticator::verify_key_pair`].
 

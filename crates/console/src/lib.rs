@@ -107,6 +107,11 @@ impl Console {
         }
     }
 
+    /// The JSON API the console runs in front of.
+    pub fn api(&self) -> &AdminService {
+        &self.inner.api
+    }
+
     /// Handles one request of the admin endpoint and always returns a response.
     pub async fn handle<B>(&self, request: Request<B>) -> Response<ResponseBody>
     where

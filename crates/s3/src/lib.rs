@@ -112,10 +112,10 @@ impl S3Service {
             headers.insert("x-amz-request-id", value);
         }
         headers.insert(http::header::SERVER, HeaderValue::from_static("oss"));
-        self.meter(&context, &mut response, received);
         self.inner
             .metrics
             .record(&context, &response, started.elapsed());
+        self.meter(&context, &mut response, received);
         tracing::debug!(
             request_id = %request_id,
             operation = context.operation.name(),

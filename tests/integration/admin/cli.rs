@@ -95,7 +95,7 @@ async fn cli_provisions_and_delegates() {
     let account = field(&created, "id");
     let master_key = field(&created, "access_key_id");
     let master_secret = field(&created, "secret_access_key");
-    // The master signs through AWS_* variables; the CLI guesses beijing-1 first, and the
+    // The master signs through AWS_* variables. The CLI signs for beijing-1 first and the
     // server names beijing-2, so this also covers signing again for the right region.
     let as_master = [
         ("AWS_ACCESS_KEY_ID", master_key.as_str()),
@@ -153,7 +153,7 @@ async fn cli_provisions_and_delegates() {
         alice_id.as_str(),
         "--secret-access-key",
         alice_secret.as_str(),
-        "--region",
+        "--signing-region",
         "beijing-2",
     ];
     let mut args = vec![

@@ -67,8 +67,7 @@ async fn grants_follow_regrant_rules() {
     let grants = format!("/admin/v1/accounts/{}/buckets/shared/grants", team.account);
     let buckets = format!("/admin/v1/accounts/{}/buckets", team.account);
 
-    // Alice holds read with regrant; she may pass on read, not read-write or more regrant
-    // than she has.
+    // Alice has read with regrant. She may pass on read, but not read-write.
     let made = team
         .master
         .post(
@@ -95,7 +94,7 @@ async fn grants_follow_regrant_rules() {
         .expect(201);
     assert_eq!(passed["granted_by"], "alice");
 
-    // Bob holds no regrant: he can neither list nor grant.
+    // Bob has no regrant, so he can neither list nor grant.
     team.bob
         .get(&grants)
         .await
@@ -205,6 +204,9 @@ async fn release_deletes_account_in_background() {
         .await
         .expect(202);
     assert_eq!(releasing["status"], "releasing");
+    // The reply is built before the background job starts, so nothing is deleted yet.
+    assert_eq!(releasing["release"]["objects_left"], 2, "{releasing}");
+    assert_eq!(releasing["release"]["buckets_left"], 2, "{releasing}");
 
     // Keys stop working at once, on both endpoints.
     master

@@ -1,5 +1,5 @@
 //! `/metrics` after S3 traffic, and the OpenAPI document against the checked-in copy and the
-//! routes the server answers.
+//! routes the server serves.
 
 use http::Method;
 use serde_json::Value;

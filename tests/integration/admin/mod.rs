@@ -271,6 +271,7 @@ fn sign_request(
     (region, service): (&str, &str),
     payload_header: bool,
 ) {
+    // Sign as S3 clients do: the path as sent, encoded once and never normalised.
     let mut settings = SigningSettings::default();
     settings.percent_encoding_mode = PercentEncodingMode::Single;
     settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
@@ -289,6 +290,7 @@ fn sign_request(
         .build()
         .expect("signing params")
         .into();
+
     let uri = request.uri().to_string();
     let headers: Vec<(String, String)> = request
         .headers()
@@ -307,6 +309,7 @@ fn sign_request(
         SignableBody::Bytes(body),
     )
     .expect("signable request");
+
     let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
     instructions.apply_to_request_http1x(request);
 }

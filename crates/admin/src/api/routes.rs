@@ -125,7 +125,7 @@ pub(crate) static ROUTES: &[Route] = &[
 pub(crate) enum Matched {
     /// A route, with its path parameters percent-decoded, in template order.
     Route(RouteId, Vec<String>),
-    /// The path exists, but not with this method; holds the methods it has.
+    /// The path exists, but not with this method; contains the methods it accepts.
     WrongMethod(Vec<Method>),
     /// No template has this path.
     NoPath,

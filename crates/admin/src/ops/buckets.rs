@@ -8,7 +8,7 @@ use crate::error::{About, AdminError, ErrorCode};
 use crate::principal::Principal;
 use crate::types::{BucketInfo, BucketList, CreateBucketRequest, rfc3339};
 
-/// What a bucket deletion did.
+/// Outcome of a bucket deletion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BucketDeletion {
     /// The bucket was empty and is gone.
@@ -97,10 +97,9 @@ impl Admin {
         let started = self
             .blocking(
                 move |store| {
-                    // NOTE: names are global, so the owner is checked first; a bucket deleted
-                    // and recreated by another account between the check and the deletion
-                    // would be deleted too. The admin lock inside the store makes this window
-                    // a few microseconds wide.
+                    // NOTE: bucket names are global, so the owner is checked first. A bucket
+                    // deleted and recreated by another account between this check and the
+                    // deletion would be deleted too; the window is two store calls wide.
                     owned_bucket(store, &id, &name)?;
                     match store.delete_bucket(&name) {
                         Err(StoreError::BucketNotEmpty) if force => {

@@ -1,6 +1,6 @@
-//! Grants of sub-users on buckets. The master grants and revokes anything in its account; a
-//! user holding a grant with `regrant` may pass on at most what it holds, and revoke only
-//! what it granted. The store enforces those rules atomically.
+//! Grants of sub-users on buckets. The master grants and revokes anything in its account.
+//! A user whose grant has `regrant` may pass on at most the access it has, and may revoke
+//! only the grants it made. The store checks these rules atomically.
 
 use oss_store::{Access, Grant, MASTER_USER, StoreError};
 
@@ -110,7 +110,7 @@ impl Admin {
     }
 }
 
-/// The grantor recorded for the caller: `master` for the operator and the master.
+/// Returns the grantor name recorded for the caller: `master` for the operator and the master.
 fn grantor_name(user: Option<&str>) -> String {
     user.unwrap_or(MASTER_USER).to_owned()
 }

@@ -28,9 +28,15 @@ impl Jobs {
             tracing::info!(job = %name, "background job started");
             match work(&store) {
                 Ok(()) => tracing::info!(job = %name, "background job finished"),
-                Err(error) => {
-                    tracing::error!(job = %name, %error, "background job failed; it is retried at the next start")
-                }
+                Err(StoreError::Interrupted) => tracing::info!(
+                    job = %name,
+                    "background job paused by shutdown; it resumes at the next start"
+                ),
+                Err(error) => tracing::error!(
+                    job = %name,
+                    %error,
+                    "background job failed; it is retried at the next start"
+                ),
             }
             lock(&running).remove(&name);
         });
