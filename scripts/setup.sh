@@ -2,14 +2,15 @@
 # Meant to be sourced by the other scripts (`. scripts/setup.sh`); running it directly works too.
 #
 # Debian packages: libclang-dev and clang for the RocksDB bindings, awscli (v2, /usr/bin/aws),
-# and rclone, s3fs, s3cmd and fuse3 for the client tests. Also nodejs and npm, but only when
+# rclone, s3fs, s3cmd and fuse3 for the client tests, and chromium with chromium-driver for the
+# web console's browser test. Also nodejs and npm, but only when
 # `node` or `npm` is not on PATH, so a Node.js installed another way is kept. PyPI: boto3 >= 1.36
 # for the python3 on PATH. npm: `npm ci` in tests/js when its node_modules is missing or was
 # installed from another package-lock.json. `apt-get update` runs only when a Debian package
 # has to be installed.
 
 oss_setup() {
-    local debian_packages="libclang-dev clang awscli rclone s3fs s3cmd fuse3"
+    local debian_packages="libclang-dev clang awscli rclone s3fs s3cmd fuse3 chromium chromium-driver"
     local missing="" package
     for package in $debian_packages; do
         # No pipe into `grep -q` here: grep exits at the first match, dpkg then dies of

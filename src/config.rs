@@ -47,6 +47,9 @@ pub(crate) struct S3Settings {
     pub(crate) tls_cert: String,
     /// PEM private key for TLS.
     pub(crate) tls_key: String,
+    /// URL clients use to reach the S3 endpoint, shown by the admin API; empty means the
+    /// scheme and the address the endpoint listens on.
+    pub(crate) endpoint_url: String,
 }
 
 impl Default for S3Settings {
@@ -56,6 +59,7 @@ impl Default for S3Settings {
             virtual_host_suffix: String::new(),
             tls_cert: String::new(),
             tls_key: String::new(),
+            endpoint_url: String::new(),
         }
     }
 }
@@ -86,6 +90,9 @@ pub(crate) struct StorageSettings {
     pub(crate) chunk_size: ByteSize,
     /// Objects up to this size are stored inside their metadata record; 0 disables.
     pub(crate) inline_max: ByteSize,
+    /// Objects or uploads deleted per write batch when an account is released or a
+    /// non-empty bucket is force-deleted.
+    pub(crate) delete_batch_size: usize,
 }
 
 impl Default for StorageSettings {
@@ -94,6 +101,7 @@ impl Default for StorageSettings {
             data_dir: PathBuf::from("./data"),
             chunk_size: ByteSize(8 << 20),
             inline_max: ByteSize(4096),
+            delete_batch_size: 1000,
         }
     }
 }
@@ -254,6 +262,13 @@ const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        name: "s3.endpoint_url",
+        apply: |c, v| {
+            c.s3.endpoint_url = v.trim().to_owned();
+            Ok(())
+        },
+    },
+    Setting {
         name: "admin.listen",
         apply: |c, v| {
             c.admin.listen = parse(v)?;
@@ -278,6 +293,13 @@ const SETTINGS: &[Setting] = &[
         name: "storage.inline_max",
         apply: |c, v| {
             c.storage.inline_max = parse(v)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "storage.delete_batch_size",
+        apply: |c, v| {
+            c.storage.delete_batch_size = parse(v)?;
             Ok(())
         },
     },
@@ -386,6 +408,9 @@ impl Config {
         }
         if self.accounts.capacity_unit_bytes.0 == 0 {
             bail!("accounts.capacity_unit_bytes must be at least 1");
+        }
+        if self.storage.delete_batch_size == 0 {
+            bail!("storage.delete_batch_size must be at least 1");
         }
         if self.storage.chunk_size.0 < 4096 {
             bail!(

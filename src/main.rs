@@ -1,7 +1,7 @@
 //! `oss`: an S3-compatible object storage service with accounts, capacity quotas and an admin
 //! API, in one binary.
 
-mod admin;
+mod admin_cli;
 mod config;
 mod first_start;
 mod serve;
@@ -29,6 +29,8 @@ enum Command {
     Serve(ServeArgs),
     /// Check a stopped server's data directory: chunks, orphans and usage counters.
     Fsck(FsckArgs),
+    /// Drive a running server through the admin API: oss admin <noun> <verb>.
+    Admin(admin_cli::AdminArgs),
 }
 
 #[derive(Args)]
@@ -65,6 +67,10 @@ struct SettingFlags {
     /// PEM private key for TLS on the S3 endpoint [default: empty].
     #[arg(long, value_name = "PATH")]
     s3_tls_key: Option<String>,
+    /// S3 endpoint URL that the admin API shows to clients [default: empty, the scheme and
+    /// the address the endpoint listens on].
+    #[arg(long, value_name = "URL")]
+    s3_endpoint_url: Option<String>,
     /// Address of the admin endpoint [default: 127.0.0.1:9001].
     #[arg(long, value_name = "ADDR")]
     admin_listen: Option<String>,
@@ -77,6 +83,9 @@ struct SettingFlags {
     /// Objects up to this size live in their metadata record; 0 disables [default: 4KiB].
     #[arg(long, value_name = "SIZE")]
     inline_max: Option<String>,
+    /// Objects deleted per write batch by a release or forced bucket delete [default: 1000].
+    #[arg(long, value_name = "COUNT")]
+    delete_batch_size: Option<String>,
     /// Comma-separated regions accounts may use [default: beijing-1,…,beijing-5].
     #[arg(long, value_name = "LIST")]
     regions: Option<String>,
@@ -102,10 +111,12 @@ impl SettingFlags {
             ("s3.virtual_host_suffix", &self.s3_virtual_host_suffix),
             ("s3.tls_cert", &self.s3_tls_cert),
             ("s3.tls_key", &self.s3_tls_key),
+            ("s3.endpoint_url", &self.s3_endpoint_url),
             ("admin.listen", &self.admin_listen),
             ("storage.data_dir", &self.data_dir),
             ("storage.chunk_size", &self.chunk_size),
             ("storage.inline_max", &self.inline_max),
+            ("storage.delete_batch_size", &self.delete_batch_size),
             ("accounts.regions", &self.regions),
             ("accounts.default_region", &self.default_region),
             ("accounts.capacity_unit_bytes", &self.capacity_unit_bytes),
@@ -125,6 +136,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Fsck(args) => run_fsck(args),
+        Command::Admin(args) => admin_cli::run(args),
     };
     match result {
         Ok(code) => code,
@@ -171,4 +183,15 @@ fn init_tracing(level: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks, such as two arguments of one command sharing a name.
+    #[test]
+    fn cli_definition_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -13,13 +13,15 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use oss_admin::{Admin, AdminConfig, AdminService, Authenticator, Metrics};
+use oss_console::{Console, ConsoleConfig, ConsoleSessions, SessionLimits};
 use oss_s3::{S3Config, S3Service};
 use oss_store::{Sealer, Store, StoreConfig};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::Config;
-use crate::{admin, first_start, server_key, tls};
+use crate::{first_start, server_key, tls};
 
 /// How long shutdown waits for in-flight requests before it gives up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -31,6 +33,9 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a client may take to complete the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often the usage meter is written to the store.
+const METER_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
 /// Derives the storage engine settings from the server configuration and loads the server
 /// key, creating it on first start.
 pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
@@ -41,6 +46,7 @@ pub(crate) fn store_config(config: &Config) -> anyhow::Result<StoreConfig> {
         inline_max: config.storage.inline_max.0,
         capacity_unit_bytes: config.accounts.capacity_unit_bytes.0,
         min_part_size: MIN_PART_SIZE,
+        delete_batch_size: config.storage.delete_batch_size,
         sealer: Sealer::new(key),
     })
 }
@@ -58,12 +64,13 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || first_start::ensure(&store, &config)).await??;
     }
 
+    let meter_task = tokio::spawn(flush_meter_periodically(store.clone()));
+
     let s3_config = S3Config {
         virtual_host_suffix: Some(config.s3.virtual_host_suffix.clone()).filter(|s| !s.is_empty()),
         ..S3Config::default()
     };
     let s3 = S3Service::new(store.clone(), s3_config);
-    let admin = admin::AdminService::new(store.clone());
     let tls = match config.s3.tls_cert.is_empty() {
         true => None,
         false => Some(tls::acceptor(
@@ -75,6 +82,14 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let s3_listener = bind(config.s3.listen, "S3").await?;
     let admin_listener = bind(config.admin.listen, "admin").await?;
+    let s3_url = match config.s3.endpoint_url.is_empty() {
+        true => format!("{s3_scheme}://{}", s3_listener.local_addr()?),
+        false => config.s3.endpoint_url.clone(),
+    };
+    let admin = admin_service(&config, &store, &s3, s3_url)?;
+    if let Err(error) = admin.api().admin().resume_background_jobs().await {
+        tracing::error!(%error, "failed to resume account releases and bucket deletions");
+    }
 
     tracing::info!(
         data_dir = %config.storage.data_dir.display(),
@@ -118,13 +133,73 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     drop(admin_listener);
     tracing::info!("shutting down: no new connections, waiting for requests in flight");
     match tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await {
-        Ok(()) => tracing::info!("shutdown complete"),
+        Ok(()) => {}
         Err(_) => tracing::warn!(
             "shutdown: requests still in flight after {}s were cut off",
             SHUTDOWN_GRACE.as_secs()
         ),
     }
+    // Releases and bucket deletes stop at their next batch and resume on the next start.
+    store.interrupt_background_work();
+    meter_task.abort();
+    let flushed = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.flush_meter()).await?
+    };
+    if let Err(error) = flushed {
+        tracing::error!(%error, "failed to write the usage meter at shutdown");
+    }
+    tracing::info!("shutdown complete");
     Ok(())
+}
+
+/// Builds the admin endpoint's service: the JSON API, which accepts the operator token of
+/// first start, behind the web console.
+fn admin_service(
+    config: &Config,
+    store: &Store,
+    s3: &S3Service,
+    s3_url: String,
+) -> anyhow::Result<Console> {
+    let token_path = config.storage.data_dir.join("admin.token");
+    let token = std::fs::read_to_string(&token_path).with_context(|| {
+        format!(
+            "failed to read the operator token from {}",
+            token_path.display()
+        )
+    })?;
+    let admin = Admin::new(
+        store.clone(),
+        AdminConfig {
+            regions: config.accounts.regions.clone(),
+            s3_endpoint: s3_url,
+            virtual_host_suffix: Some(config.s3.virtual_host_suffix.clone())
+                .filter(|suffix| !suffix.is_empty()),
+        },
+    );
+    // The JSON API accepts the console's session cookie as well.
+    let sessions = ConsoleSessions::new(store.clone(), SessionLimits::default());
+    let auth = Authenticator::new(store.clone(), token.trim()).with_sessions(sessions.clone());
+    let api = AdminService::new(admin, auth, Metrics::new(s3.metrics().clone()));
+    let console_config = ConsoleConfig {
+        regions: config.accounts.regions.clone(),
+    };
+    Ok(Console::new(api, s3.clone(), sessions, console_config))
+}
+
+/// Writes the usage meter every [`METER_FLUSH_INTERVAL`] until aborted.
+async fn flush_meter_periodically(store: Store) {
+    let mut interval = tokio::time::interval(METER_FLUSH_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.flush_meter()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "failed to write the usage meter; retrying"),
+            Err(error) => tracing::warn!(%error, "usage meter flush task failed"),
+        }
+    }
 }
 
 async fn bind(address: SocketAddr, name: &str) -> anyhow::Result<TcpListener> {

@@ -6,8 +6,12 @@
     reason = "a test binary has no public API; modules share helpers with `pub`"
 )]
 
+/// The account model through both endpoints: authorization matrix, capacity races, release.
+mod accounts;
 /// Virtual-hosted style, `Expect: 100-continue`, `x-id`, ListBuckets pages and 501s.
 mod addressing;
+/// The admin API and `oss admin`: accounts, users, keys, buckets, grants, metrics, OpenAPI.
+mod admin;
 /// aws-cli v2 (`/usr/bin/aws`): s3api calls, `s3 cp` multipart and `s3 ls`.
 mod awscli;
 /// aws-cli v2 on multipart uploads, UploadPartCopy, checksums and GetObjectAttributes.
@@ -16,6 +20,8 @@ mod awscli_multipart;
 mod boto3;
 /// Running client programs: clean environment, success checks, versions, polling.
 mod command;
+/// The web console over HTTP, and once end to end in headless Chromium.
+mod console;
 /// CopyObject: directives, copies onto the object itself, special keys, source conditions.
 mod copy;
 /// Bucket CORS configuration, preflight requests and CORS headers on actual requests.

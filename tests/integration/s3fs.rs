@@ -95,7 +95,6 @@ fn s3fs_mount_file_operations() {
 }
 
 #[test]
-#[ignore = "UploadPartCopy is not implemented yet; s3fs copies ranges of large files with it"]
 fn s3fs_large_file_edit_and_rename() {
     if !mount::fuse_available() {
         println!("skipped: /dev/fuse is missing, so no FUSE mount can be made");

@@ -1,9 +1,14 @@
 //! Request and response body types.
 
-use bytes::Bytes;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes};
 use futures::{Stream, TryStreamExt};
 use http::{Response, StatusCode, header};
-use http_body::Frame;
+use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Empty, Full, StreamBody, combinators::UnsyncBoxBody};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -28,6 +33,8 @@ pub type ResponseBody = UnsyncBoxBody<Bytes, std::io::Error>;
 /// A request body of any type, boxed once at the service boundary.
 pub(crate) struct RequestBody {
     inner: UnsyncBoxBody<Bytes, BoxError>,
+    /// Bytes of body data read so far, framing of aws-chunked bodies included.
+    received: Arc<AtomicU64>,
 }
 
 impl RequestBody {
@@ -38,7 +45,14 @@ impl RequestBody {
     {
         RequestBody {
             inner: body.map_err(Into::into).boxed_unsync(),
+            received: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Returns the counter of body bytes read, which keeps counting after the body moves
+    /// into a handler.
+    pub(crate) fn received(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.received)
     }
 
     /// Returns the next piece of data, skipping trailers and empty frames.
@@ -51,7 +65,11 @@ impl RequestBody {
             match frame {
                 Ok(frame) => match frame.into_data() {
                     Ok(data) if data.is_empty() => continue,
-                    Ok(data) => return Some(Ok(data)),
+                    Ok(data) => {
+                        self.received
+                            .fetch_add(data.len() as u64, Ordering::Relaxed);
+                        return Some(Ok(data));
+                    }
                     Err(_trailers) => continue,
                 },
                 Err(error) => return Some(Err(BodyError::Failed(error))),
@@ -101,4 +119,68 @@ pub(crate) fn status(status: StatusCode) -> Response<ResponseBody> {
     let mut response = Response::new(empty());
     *response.status_mut() = status;
     response
+}
+
+/// Called once when a metered response body is dropped, with the request body bytes read
+/// and the response body bytes sent.
+pub(crate) type MeterHook = Box<dyn FnOnce(u64, u64) + Send>;
+
+/// A response body that counts the data bytes it sends and reports them, with the request
+/// body bytes read, when it is dropped: after the last byte, or when the connection closes
+/// early.
+struct MeteredBody {
+    inner: ResponseBody,
+    sent: u64,
+    received: Arc<AtomicU64>,
+    hook: Option<MeterHook>,
+}
+
+/// Wraps `inner` so that `hook` learns the bytes in and out of the request once the response
+/// is done.
+pub(crate) fn metered(
+    inner: ResponseBody,
+    received: Arc<AtomicU64>,
+    hook: MeterHook,
+) -> ResponseBody {
+    MeteredBody {
+        inner,
+        sent: 0,
+        received,
+        hook: Some(hook),
+    }
+    .boxed_unsync()
+}
+
+impl Body for MeteredBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            self.sent += data.remaining() as u64;
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for MeteredBody {
+    fn drop(&mut self) {
+        if let Some(hook) = self.hook.take() {
+            hook(self.received.load(Ordering::Relaxed), self.sent);
+        }
+    }
 }

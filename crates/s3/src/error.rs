@@ -90,6 +90,12 @@ pub(crate) fn from_store(error: StoreError) -> S3Error {
         StoreError::ConditionalRequestConflict => {
             S3Error::new(S3ErrorCode::ConditionalRequestConflict)
         }
+        // A write admitted before its account's release began, reaching the store after it.
+        StoreError::AccountReleasing => S3Error::new(S3ErrorCode::AccessDenied)
+            .with_message("The account is being released and accepts no more writes."),
+        StoreError::AccessDenied(reason) => {
+            S3Error::new(S3ErrorCode::AccessDenied).with_message(reason)
+        }
         other => S3Error::new(S3ErrorCode::InternalError).with_source(other),
     }
 }

@@ -9,10 +9,14 @@ mod context;
 mod error;
 mod handlers;
 mod ingest;
+mod metrics;
 mod query;
 mod router;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -20,7 +24,8 @@ use http::{HeaderValue, Request, Response};
 use oss_store::Store;
 
 pub use body::ResponseBody;
-pub use router::Operation;
+pub use metrics::S3Metrics;
+pub use router::{Operation, Permission};
 
 /// Settings of the S3 endpoint that handlers need.
 #[derive(Debug, Clone)]
@@ -49,14 +54,24 @@ pub struct S3Service {
 struct Inner {
     store: Store,
     config: S3Config,
+    metrics: S3Metrics,
 }
 
 impl S3Service {
     /// Creates the service over `store`.
     pub fn new(store: Store, config: S3Config) -> S3Service {
         S3Service {
-            inner: Arc::new(Inner { store, config }),
+            inner: Arc::new(Inner {
+                store,
+                config,
+                metrics: S3Metrics::default(),
+            }),
         }
+    }
+
+    /// Returns the request metrics, for the admin endpoint to encode.
+    pub fn metrics(&self) -> &S3Metrics {
+        &self.inner.metrics
     }
 
     /// Handles one request and always returns a response: failures become S3 error documents.
@@ -68,6 +83,7 @@ impl S3Service {
         let started = Instant::now();
         let request = request.map(body::RequestBody::new);
         let (mut context, request_body) = context::RequestContext::new(request, &self.inner.config);
+        let received = request_body.received();
         let request_id = context.request_id.clone();
 
         let result = match context.route_error.take() {
@@ -99,6 +115,10 @@ impl S3Service {
             headers.insert("x-amz-request-id", value);
         }
         headers.insert(http::header::SERVER, HeaderValue::from_static("oss"));
+        self.inner
+            .metrics
+            .record(&context, &response, started.elapsed());
+        self.meter(&context, &mut response, received);
         tracing::debug!(
             request_id = %request_id,
             operation = context.operation.name(),
@@ -110,6 +130,29 @@ impl S3Service {
             "request"
         );
         response
+    }
+}
+
+impl S3Service {
+    /// Counts an authenticated request in its account's usage meter once its response body
+    /// is done, with the request body bytes read and the response body bytes sent.
+    fn meter(
+        &self,
+        context: &context::RequestContext,
+        response: &mut Response<ResponseBody>,
+        received: Arc<AtomicU64>,
+    ) {
+        let Some(principal) = &context.principal else {
+            return;
+        };
+        let store = self.inner.store.clone();
+        let account_id = principal.account.id.clone();
+        let class = context.operation.request_class();
+        let hook: body::MeterHook = Box::new(move |bytes_in, bytes_out| {
+            store.record_request(&account_id, class, bytes_in, bytes_out);
+        });
+        let inner = std::mem::replace(response.body_mut(), body::empty());
+        *response.body_mut() = body::metered(inner, received, hook);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Maps a request (method, path or virtual host, query) to the S3 operation it names.
 
 use http::Method;
+use oss_store::{Access, RequestClass};
 
 use crate::query::Query;
 
@@ -116,6 +117,114 @@ impl Operation {
             Operation::ListParts => "ListParts",
             Operation::GetObjectAttributes => "GetObjectAttributes",
             Operation::NotImplemented(name) => name,
+        }
+    }
+}
+
+/// Who may run an operation. Operations only ever reach buckets of the caller's own account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Any authenticated caller: the operation names no bucket.
+    Caller,
+    /// The account's master, or a user holding a grant with at least this access on the
+    /// addressed bucket.
+    Grant(Access),
+    /// Only the account's master user.
+    Master,
+}
+
+impl Operation {
+    /// Returns who may run the operation. Every operation has one line here, so an added
+    /// operation gets its rule where all the others are.
+    pub fn required_permission(self) -> Permission {
+        use Access::{Read, ReadWrite};
+        match self {
+            Operation::ListBuckets => Permission::Caller,
+            Operation::CreateBucket | Operation::DeleteBucket => Permission::Master,
+            Operation::HeadBucket
+            | Operation::GetBucketLocation
+            | Operation::GetBucketVersioning
+            | Operation::ListObjectVersions
+            | Operation::ListObjects
+            | Operation::ListObjectsV2
+            | Operation::ListMultipartUploads
+            | Operation::GetObjectTagging
+            | Operation::GetObject
+            | Operation::HeadObject
+            | Operation::GetObjectAttributes
+            | Operation::ListParts => Permission::Grant(Read),
+            // The copies also need read on the source bucket, checked where it is loaded.
+            Operation::DeleteObjects
+            | Operation::PutObject
+            | Operation::CopyObject
+            | Operation::DeleteObject
+            | Operation::PutObjectTagging
+            | Operation::DeleteObjectTagging
+            | Operation::CreateMultipartUpload
+            | Operation::UploadPart
+            | Operation::UploadPartCopy
+            | Operation::CompleteMultipartUpload
+            | Operation::AbortMultipartUpload => Permission::Grant(ReadWrite),
+            Operation::GetBucketTagging
+            | Operation::PutBucketTagging
+            | Operation::DeleteBucketTagging
+            | Operation::GetBucketCors
+            | Operation::PutBucketCors
+            | Operation::DeleteBucketCors => Permission::Master,
+            // Both are answered before authentication: a preflight from the bucket's CORS
+            // rules, the rest with 501.
+            Operation::CorsPreflight | Operation::NotImplemented(_) => Permission::Master,
+        }
+    }
+
+    /// Returns the usage-meter class: A for PUT, COPY, POST and LIST requests, B for GET and
+    /// HEAD, none for DELETE (DeleteObjects included, a POST that only deletes).
+    pub fn request_class(self) -> Option<RequestClass> {
+        match self {
+            Operation::ListBuckets
+            | Operation::ListObjectVersions
+            | Operation::ListObjects
+            | Operation::ListObjectsV2
+            | Operation::ListMultipartUploads
+            | Operation::ListParts
+            | Operation::CreateBucket
+            | Operation::PutObject
+            | Operation::CopyObject
+            | Operation::CreateMultipartUpload
+            | Operation::UploadPart
+            | Operation::UploadPartCopy
+            | Operation::CompleteMultipartUpload
+            | Operation::PutObjectTagging
+            | Operation::PutBucketTagging
+            | Operation::PutBucketCors => Some(RequestClass::A),
+            Operation::HeadBucket
+            | Operation::GetBucketLocation
+            | Operation::GetBucketVersioning
+            | Operation::GetObjectTagging
+            | Operation::GetBucketTagging
+            | Operation::GetBucketCors
+            | Operation::GetObjectAttributes
+            | Operation::GetObject
+            | Operation::HeadObject => Some(RequestClass::B),
+            // A preflight belongs to no account, so nothing meters it.
+            Operation::DeleteBucket
+            | Operation::DeleteObjects
+            | Operation::DeleteObject
+            | Operation::DeleteObjectTagging
+            | Operation::DeleteBucketTagging
+            | Operation::DeleteBucketCors
+            | Operation::AbortMultipartUpload
+            | Operation::CorsPreflight => None,
+            // Requests of operations we do not implement are classed by AWS's name.
+            Operation::NotImplemented(name) => {
+                if name.starts_with("Delete") {
+                    None
+                } else if name.starts_with("Get") || name.starts_with("Head") {
+                    Some(RequestClass::B)
+                } else {
+                    Some(RequestClass::A)
+                }
+            }
         }
     }
 }
@@ -482,6 +591,65 @@ mod tests {
         assert_eq!(
             op(Method::POST, Some("b"), None, "delete"),
             Operation::DeleteObjects
+        );
+    }
+
+    #[test]
+    fn permissions_follow_access_levels() {
+        assert_eq!(
+            Operation::ListBuckets.required_permission(),
+            Permission::Caller
+        );
+        assert_eq!(
+            Operation::CreateBucket.required_permission(),
+            Permission::Master
+        );
+        assert_eq!(
+            Operation::DeleteBucket.required_permission(),
+            Permission::Master
+        );
+        assert_eq!(
+            Operation::ListParts.required_permission(),
+            Permission::Grant(Access::Read)
+        );
+        assert_eq!(
+            Operation::DeleteObjects.required_permission(),
+            Permission::Grant(Access::ReadWrite)
+        );
+        assert_eq!(
+            Operation::PutBucketCors.required_permission(),
+            Permission::Master
+        );
+        assert_eq!(
+            Operation::UploadPartCopy.required_permission(),
+            Permission::Grant(Access::ReadWrite)
+        );
+        assert_eq!(
+            Operation::NotImplemented("PutBucketPolicy").required_permission(),
+            Permission::Master
+        );
+    }
+
+    #[test]
+    fn request_classes() {
+        assert_eq!(
+            Operation::ListObjects.request_class(),
+            Some(RequestClass::A)
+        );
+        assert_eq!(Operation::PutObject.request_class(), Some(RequestClass::A));
+        assert_eq!(Operation::HeadObject.request_class(), Some(RequestClass::B));
+        assert_eq!(Operation::DeleteObjects.request_class(), None);
+        assert_eq!(
+            Operation::NotImplemented("GetBucketPolicy").request_class(),
+            Some(RequestClass::B)
+        );
+        assert_eq!(
+            Operation::NotImplemented("PutBucketPolicy").request_class(),
+            Some(RequestClass::A)
+        );
+        assert_eq!(
+            Operation::NotImplemented("DeleteBucketPolicy").request_class(),
+            None
         );
     }
 

@@ -113,6 +113,7 @@ impl Store {
                 capacity_bytes,
                 ..Usage::default()
             },
+            false,
         );
         Ok((account, key, secret))
     }
@@ -187,6 +188,81 @@ impl Store {
         batch.put(Cf::Accounts, account_id.as_bytes(), &account);
         inner.meta.commit(batch)?;
         Ok(account)
+    }
+
+    /// Returns the account if it is active: `NoSuchAccount` if it does not exist,
+    /// `AccountReleasing` while it is being released.
+    pub(crate) fn active_account(&self, account_id: &str) -> Result<Account> {
+        let account = self.account(account_id)?.ok_or(StoreError::NoSuchAccount)?;
+        match account.status {
+            AccountStatus::Active => Ok(account),
+            AccountStatus::Releasing => Err(StoreError::AccountReleasing),
+        }
+    }
+
+    /// Adds `gb` capacity units to an account. Fails with `CapacityOutOfRange` if the result
+    /// would exceed `max_gb`, and `AccountReleasing` while the account is being released.
+    pub fn expand_capacity(&self, account_id: &str, gb: u64, max_gb: u64) -> Result<Account> {
+        let inner = &self.0;
+        let _admin = lock(&inner.admin);
+        let mut account = self.active_account(account_id)?;
+        let requested_gb = account.capacity_gb.saturating_add(gb);
+        if requested_gb > max_gb {
+            return Err(StoreError::CapacityOutOfRange {
+                requested_gb,
+                capacity_gb: account.capacity_gb,
+                min_gb: 0,
+                max_gb,
+            });
+        }
+        account.capacity_gb = requested_gb;
+        let capacity_bytes = self.capacity_bytes(requested_gb);
+        inner.usage.get(account_id)?.with_usage(|usage| {
+            let mut batch = inner.meta.batch();
+            batch.put(Cf::Accounts, account_id.as_bytes(), &account);
+            inner.meta.commit(batch)?;
+            usage.capacity_bytes = capacity_bytes;
+            Ok(account)
+        })
+    }
+
+    /// Removes `gb` capacity units from an account.
+    ///
+    /// Fails with `CapacityOutOfRange` if the result would be below `min_gb` (checked
+    /// first), then with `ShrinkExceedsUnused` if the removed bytes exceed capacity minus
+    /// used and reserved bytes. The check and the update hold the account's usage lock, so
+    /// no write can be admitted in between against the old capacity.
+    pub fn shrink_capacity(&self, account_id: &str, gb: u64, min_gb: u64) -> Result<Account> {
+        let inner = &self.0;
+        let _admin = lock(&inner.admin);
+        let mut account = self.active_account(account_id)?;
+        let requested_gb = account.capacity_gb.saturating_sub(gb);
+        if gb > account.capacity_gb || requested_gb < min_gb {
+            return Err(StoreError::CapacityOutOfRange {
+                requested_gb,
+                capacity_gb: account.capacity_gb,
+                min_gb,
+                max_gb: u64::MAX,
+            });
+        }
+        let requested_bytes = self.capacity_bytes(gb);
+        inner.usage.get(account_id)?.with_usage(|usage| {
+            let occupied = usage.used_bytes.saturating_add(usage.reserved_bytes);
+            if requested_bytes > usage.capacity_bytes.saturating_sub(occupied) {
+                return Err(StoreError::ShrinkExceedsUnused {
+                    requested_bytes,
+                    capacity_bytes: usage.capacity_bytes,
+                    used_bytes: usage.used_bytes,
+                    reserved_bytes: usage.reserved_bytes,
+                });
+            }
+            account.capacity_gb = requested_gb;
+            let mut batch = inner.meta.batch();
+            batch.put(Cf::Accounts, account_id.as_bytes(), &account);
+            inner.meta.commit(batch)?;
+            usage.capacity_bytes = self.capacity_bytes(requested_gb);
+            Ok(account)
+        })
     }
 
     /// Deletes an account with its users and access keys. Fails with `AccountNotEmpty`
@@ -322,6 +398,104 @@ mod tests {
         let updated = t.store.set_capacity(&account.id, 5).unwrap();
         assert_eq!(updated.capacity_gb, 5);
         assert_eq!(t.store.usage(&account.id).unwrap().capacity_bytes, 5 << 20);
+    }
+
+    #[test]
+    fn expand_capacity_up_to_max() {
+        let t = open_store();
+        let (account, _, _) = t.store.create_account(new_account("acme")).unwrap();
+        let expanded = t.store.expand_capacity(&account.id, 3, 5).unwrap();
+        assert_eq!(expanded.capacity_gb, 5);
+        assert_eq!(t.store.usage(&account.id).unwrap().capacity_bytes, 5 << 20);
+        assert_eq!(
+            t.store.account(&account.id).unwrap().unwrap().capacity_gb,
+            5
+        );
+        let error = t.store.expand_capacity(&account.id, 1, 5).unwrap_err();
+        assert!(matches!(
+            error,
+            StoreError::CapacityOutOfRange {
+                requested_gb: 6,
+                capacity_gb: 5,
+                max_gb: 5,
+                ..
+            }
+        ));
+        assert!(
+            error.to_string().contains("exceeds the maximum of 5 GB"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn shrink_capacity_checks_min_then_unused() {
+        let t = open_store_with(|config| config.chunk_size = 1 << 20);
+        let (account_id, bucket) = t.account_and_bucket("acme");
+        t.store.expand_capacity(&account_id, 3, 10).unwrap();
+        // 4 units of 1 MiB: 1.5 MiB used, 0.5 MiB reserved.
+        t.put(&bucket, "k", &vec![1u8; 3 << 19]).await;
+        let _held = t.store.reserve(&account_id, 1 << 19).unwrap();
+
+        let below = t.store.shrink_capacity(&account_id, 3, 2).unwrap_err();
+        assert!(matches!(
+            below,
+            StoreError::CapacityOutOfRange {
+                requested_gb: 1,
+                capacity_gb: 4,
+                min_gb: 2,
+                ..
+            }
+        ));
+        let too_much = t.store.shrink_capacity(&account_id, 3, 1).unwrap_err();
+        assert!(matches!(
+            too_much,
+            StoreError::ShrinkExceedsUnused {
+                requested_bytes,
+                capacity_bytes,
+                used_bytes,
+                reserved_bytes,
+            } if requested_bytes == 3 << 20
+                && capacity_bytes == 4 << 20
+                && used_bytes == 3 << 19
+                && reserved_bytes == 1 << 19
+        ));
+        assert!(
+            too_much.to_string().contains("at most 2097152 bytes"),
+            "{too_much}"
+        );
+        let shrunk = t.store.shrink_capacity(&account_id, 2, 1).unwrap();
+        assert_eq!(shrunk.capacity_gb, 2);
+        assert_eq!(t.store.usage(&account_id).unwrap().capacity_bytes, 2 << 20);
+        let reopened = t.reopen();
+        assert_eq!(
+            reopened.store.usage(&account_id).unwrap().capacity_bytes,
+            2 << 20
+        );
+    }
+
+    #[test]
+    fn shrink_racing_reservations_keeps_the_rule() {
+        let t = open_store();
+        let account_id = t.account("acme", 8);
+        let each = 1 << 19;
+        let store = t.store.clone();
+        let id = account_id.clone();
+        let writers = std::thread::spawn(move || {
+            (0..16)
+                .filter_map(|_| store.reserve(&id, each).ok())
+                .collect::<Vec<_>>()
+        });
+        let mut shrunk = 0;
+        for _ in 0..7 {
+            if t.store.shrink_capacity(&account_id, 1, 1).is_ok() {
+                shrunk += 1;
+            }
+        }
+        let held = writers.join().unwrap();
+        let usage = t.store.usage(&account_id).unwrap();
+        assert!(usage.reserved_bytes <= usage.capacity_bytes);
+        assert_eq!(usage.capacity_bytes, (8 - shrunk) << 20);
+        assert_eq!(usage.reserved_bytes, held.len() as u64 * each);
     }
 
     #[test]

@@ -40,14 +40,17 @@ impl Store {
     pub fn create_bucket(&self, account_id: &str, name: &str, region: &str) -> Result<Bucket> {
         let inner = &self.0;
         let _admin = lock(&inner.admin);
-        if inner
-            .meta
-            .get(Cf::Accounts, account_id.as_bytes())?
-            .is_none()
+        self.active_account(account_id)?;
+        // A bucket hidden by a forced delete keeps its name until its rows are gone.
+        let hidden = || {
+            inner
+                .meta
+                .get_record::<Bucket>(Cf::DeletingBuckets, name.as_bytes())
+        };
+        if let Some(existing) = self
+            .bucket(name)?
+            .map_or_else(hidden, |bucket| Ok(Some(bucket)))?
         {
-            return Err(StoreError::NoSuchAccount);
-        }
-        if let Some(existing) = self.bucket(name)? {
             return Err(StoreError::BucketAlreadyExists {
                 owner_account_id: existing.account_id,
             });
@@ -104,15 +107,17 @@ impl Store {
         Ok(buckets)
     }
 
-    /// Deletes a bucket. Fails with `BucketNotEmpty` while it contains an object or an unfinished
-    /// upload.
+    /// Deletes a bucket with its grants. Fails with `BucketNotEmpty` while it contains an
+    /// object or an unfinished upload, and with `AccountReleasing` while its account is
+    /// being released.
     pub fn delete_bucket(&self, name: &str) -> Result<()> {
         let inner = &self.0;
         let _admin = lock(&inner.admin);
-        // Waits for in-flight commits into any bucket and keeps new ones out until the
-        // bucket row is gone, so the emptiness check stays true.
-        let _rows = write(&inner.bucket_rows);
         let bucket = self.bucket(name)?.ok_or(StoreError::NoSuchBucket)?;
+        self.active_account(&bucket.account_id)?;
+        // Waits for in-flight commits into the bucket and keeps new ones out until the
+        // bucket row is gone, so the emptiness check stays true.
+        let _rows = write(inner.bucket_rows.get(bucket.id));
         let rows_prefix = bucket.id.to_be_bytes();
         if inner.meta.has_prefix(Cf::Objects, &rows_prefix)?
             || inner.meta.has_prefix(Cf::Uploads, &rows_prefix)?
@@ -130,6 +135,7 @@ impl Store {
         batch.delete(Cf::AccountBuckets, &owned_key(&bucket.account_id, name));
         batch.delete(Cf::Counters, &codec::bucket_counter_key(bucket.id));
         crate::settings::delete_all(&mut batch, bucket.id);
+        self.stage_bucket_grants_removal(&mut batch, &bucket)?;
         batch.add_counters(
             &codec::account_counter_key(&bucket.account_id),
             &delta.account_values(),

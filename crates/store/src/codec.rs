@@ -99,6 +99,26 @@ pub(crate) fn bucket_counter_key(bucket_id: u64) -> Vec<u8> {
     out
 }
 
+/// Key of a grant row: the bucket id big-endian, then the grantee's user name.
+pub(crate) fn grant_key(bucket_id: u64, user: &str) -> Vec<u8> {
+    object_key(bucket_id, user)
+}
+
+/// Key of the index row of a grant by its holder: account id, user name, bucket id.
+pub(crate) fn user_grant_key(account_id: &str, user: &str, bucket_id: u64) -> Vec<u8> {
+    let mut out = joined_key(&[account_id, user], true);
+    out.extend_from_slice(&bucket_id.to_be_bytes());
+    out
+}
+
+/// Key of an account's usage-meter row for the hour starting at `hour_start` (Unix seconds,
+/// a multiple of 3600): account id, separator, hour start big-endian.
+pub(crate) fn meter_key(account_id: &str, hour_start: i64) -> Vec<u8> {
+    let mut out = joined_key(&[account_id], true);
+    out.extend_from_slice(&hour_start.to_be_bytes());
+    out
+}
+
 /// Returns the smallest byte string greater than every string that starts with `prefix`, or
 /// None when no such bound exists (an empty or all-0xFF prefix).
 pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {

@@ -43,11 +43,19 @@ pub(crate) enum Cf {
     System,
     /// Bucket id, setting name -> the bucket's tags or CORS rules.
     BucketSettings,
+    /// Bucket id, user name -> `Grant`.
+    Grants,
+    /// Account id, user name, bucket id -> nothing (index of the grants a user holds).
+    UserGrants,
+    /// Bucket name -> `Bucket`, for buckets hidden by a forced delete until their rows are gone.
+    DeletingBuckets,
+    /// Account id, hour start -> additive usage-meter counters.
+    Meter,
 }
 
 impl Cf {
     /// Every column family, in creation order.
-    pub(crate) const ALL: [Cf; 14] = [
+    pub(crate) const ALL: [Cf; 18] = [
         Cf::Accounts,
         Cf::AccountNames,
         Cf::Users,
@@ -62,6 +70,10 @@ impl Cf {
         Cf::Counters,
         Cf::System,
         Cf::BucketSettings,
+        Cf::Grants,
+        Cf::UserGrants,
+        Cf::DeletingBuckets,
+        Cf::Meter,
     ];
 
     /// Name of the column family on disk.
@@ -81,6 +93,10 @@ impl Cf {
             Cf::Counters => "counters",
             Cf::System => "system",
             Cf::BucketSettings => "bucket_settings",
+            Cf::Grants => "grants",
+            Cf::UserGrants => "user_grants",
+            Cf::DeletingBuckets => "deleting_buckets",
+            Cf::Meter => "meter",
         }
     }
 }
@@ -102,7 +118,7 @@ impl Meta {
         options.create_missing_column_families(true);
         let descriptors = Cf::ALL.iter().map(|cf| {
             let mut cf_options = base_options();
-            if *cf == Cf::Counters {
+            if matches!(cf, Cf::Counters | Cf::Meter) {
                 cf_options.set_merge_operator_associative("add_counters", merge_counters);
             }
             ColumnFamilyDescriptor::new(cf.name(), cf_options)
@@ -247,8 +263,14 @@ impl Batch<'_> {
 
     /// Adds `deltas` element-wise to the counters stored under `key`.
     pub(crate) fn add_counters(&mut self, key: &[u8], deltas: &[i64]) {
+        self.add_counters_in(Cf::Counters, key, deltas);
+    }
+
+    /// Adds `deltas` element-wise to the counters under `key` of `cf`, a family with the
+    /// counter merge operator ([`Cf::Counters`] or [`Cf::Meter`]).
+    pub(crate) fn add_counters_in(&mut self, cf: Cf, key: &[u8], deltas: &[i64]) {
         self.inner
-            .merge_cf(self.meta.cf(Cf::Counters), key, encode_counters(deltas));
+            .merge_cf(self.meta.cf(cf), key, encode_counters(deltas));
     }
 
     /// Overwrites the counters stored under `key` with absolute values.

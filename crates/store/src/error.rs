@@ -91,6 +91,57 @@ pub enum StoreError {
     /// concurrent write decided the outcome; the client may start over.
     #[error("the object changed while the conditional write was in progress")]
     ConditionalRequestConflict,
+    /// The caller may not make this change; the text says why.
+    #[error("access denied: {0}")]
+    AccessDenied(String),
+    /// The requested grant can never exist; the text says why.
+    #[error("invalid grant: {0}")]
+    InvalidGrant(String),
+    /// The user holds no grant on the bucket.
+    #[error("grant not found")]
+    NoSuchGrant,
+    /// A capacity change would leave the allowed range.
+    #[error(
+        "{}",
+        capacity_range_message(*.requested_gb, *.capacity_gb, *.min_gb, *.max_gb)
+    )]
+    CapacityOutOfRange {
+        /// The capacity the change would result in, in capacity units (GB).
+        requested_gb: u64,
+        /// The current capacity in GB.
+        capacity_gb: u64,
+        /// The smallest allowed capacity in GB; 0 where only the maximum was checked.
+        min_gb: u64,
+        /// The largest allowed capacity in GB.
+        max_gb: u64,
+    },
+    /// A shrink would take away capacity that stored data or writes in progress occupy.
+    #[error(
+        "cannot shrink by {requested_bytes} bytes: capacity {capacity_bytes} bytes, \
+         {used_bytes} used, {reserved_bytes} reserved by writes in progress, so at most \
+         {} bytes are unused",
+        .capacity_bytes.saturating_sub(.used_bytes.saturating_add(*.reserved_bytes))
+    )]
+    ShrinkExceedsUnused {
+        /// Bytes the shrink would remove.
+        requested_bytes: u64,
+        /// The current capacity in bytes.
+        capacity_bytes: u64,
+        /// Bytes of stored objects and uploaded parts.
+        used_bytes: u64,
+        /// Bytes held by writes in progress.
+        reserved_bytes: u64,
+    },
+    /// The account is being released, so it accepts no writes and no changes.
+    #[error("the account is being released and accepts no changes")]
+    AccountReleasing,
+    /// The account is not being released, so there is nothing to resume.
+    #[error("the account is not being released")]
+    AccountNotReleasing,
+    /// Background work stopped early because the store is shutting down; it resumes on the
+    /// next start.
+    #[error("interrupted by shutdown; the work resumes on the next start")]
+    Interrupted,
     /// A chunk file or directory operation failed.
     #[error("storage I/O failed: {0}")]
     Io(#[from] io::Error),
@@ -105,6 +156,21 @@ pub enum StoreError {
 impl From<rocksdb::Error> for StoreError {
     fn from(error: rocksdb::Error) -> Self {
         StoreError::Db(error.into_string())
+    }
+}
+
+/// Describes a capacity outside the allowed range, naming the bound that was crossed.
+fn capacity_range_message(requested_gb: u64, capacity_gb: u64, min_gb: u64, max_gb: u64) -> String {
+    if requested_gb > max_gb {
+        format!(
+            "a capacity of {requested_gb} GB exceeds the maximum of {max_gb} GB \
+             (current capacity {capacity_gb} GB)"
+        )
+    } else {
+        format!(
+            "a capacity of {requested_gb} GB is below the minimum of {min_gb} GB \
+             (current capacity {capacity_gb} GB)"
+        )
     }
 }
 

@@ -33,6 +33,9 @@ pub struct FsckReport {
     pub orphan_files: Vec<PathBuf>,
     /// Stored counters that differ from what the metadata adds up to; repair rewrites them.
     pub counter_mismatches: Vec<String>,
+    /// Rows left behind by a deleted account, bucket or user (keys, users, grants, indexes,
+    /// counters, meter rows); repair deletes them.
+    pub stray_rows: Vec<String>,
     /// Whether the repairable problems above were fixed.
     pub repaired: bool,
 }
@@ -45,6 +48,7 @@ impl FsckReport {
             && self.unreferenced_blobs.is_empty()
             && self.orphan_files.is_empty()
             && self.counter_mismatches.is_empty()
+            && self.stray_rows.is_empty()
     }
 }
 
@@ -67,6 +71,7 @@ impl fmt::Display for FsckReport {
             ("unreferenced blobs", &self.unreferenced_blobs),
             ("orphaned files", &orphans),
             ("counter mismatches", &self.counter_mismatches),
+            ("stray rows", &self.stray_rows),
         ];
         for (heading, lines) in sections {
             if !lines.is_empty() {
@@ -80,7 +85,7 @@ impl fmt::Display for FsckReport {
             (true, _) => writeln!(f, "no problems found"),
             (false, true) => writeln!(
                 f,
-                "repaired counters, orphaned files and unreferenced blobs"
+                "repaired counters, orphaned files, unreferenced blobs and stray rows"
             ),
             (false, false) => writeln!(
                 f,
@@ -105,6 +110,7 @@ pub fn fsck(config: &StoreConfig, repair: bool) -> Result<FsckReport> {
     check.parts()?;
     check.blobs()?;
     let counter_fixes = check.counters()?;
+    let stray = check.stray_rows()?;
     let mut report = check.report;
     report.orphan_files = census.orphans.clone();
 
@@ -112,6 +118,9 @@ pub fn fsck(config: &StoreConfig, repair: bool) -> Result<FsckReport> {
         let mut batch = meta.batch();
         for (key, values) in &counter_fixes {
             batch.set_counters(key, values);
+        }
+        for (cf, key) in &stray {
+            batch.delete(*cf, key);
         }
         for (blob, _) in &check.unreferenced {
             batch.delete(Cf::Blobs, blob);
@@ -131,6 +140,11 @@ struct Check<'a> {
     meta: &'a Meta,
     census: &'a ChunkCensus,
     report: FsckReport,
+    /// Ids of every account.
+    accounts: HashSet<String>,
+    /// Ids of the buckets that are not hidden by a forced delete.
+    live_ids: HashSet<u64>,
+    /// Every bucket, hidden ones included, by id.
     buckets: HashMap<u64, Bucket>,
     /// Per bucket: bytes, objects.
     bucket_totals: HashMap<u64, [i64; 2]>,
@@ -142,14 +156,25 @@ struct Check<'a> {
 
 impl<'a> Check<'a> {
     fn new(meta: &'a Meta, census: &'a ChunkCensus) -> Result<Self> {
-        let buckets = all_rows::<Bucket>(meta, Cf::Buckets)?
+        let live: HashMap<u64, Bucket> = all_rows::<Bucket>(meta, Cf::Buckets)?
             .into_iter()
             .map(|(_, bucket)| (bucket.id, bucket))
+            .collect();
+        let live_ids: HashSet<u64> = live.keys().copied().collect();
+        let mut buckets = live;
+        for (_, bucket) in all_rows::<Bucket>(meta, Cf::DeletingBuckets)? {
+            buckets.insert(bucket.id, bucket);
+        }
+        let accounts = all_rows::<Account>(meta, Cf::Accounts)?
+            .into_iter()
+            .map(|(_, account)| account.id)
             .collect();
         Ok(Check {
             meta,
             census,
             report: FsckReport::default(),
+            accounts,
+            live_ids,
             buckets,
             bucket_totals: HashMap::new(),
             uploads: HashMap::new(),
@@ -295,7 +320,9 @@ impl<'a> Check<'a> {
             {
                 account[0] += totals[0];
                 account[1] += totals[1];
-                account[2] += 1;
+                // A bucket hidden by a forced delete no longer counts as a bucket, but its
+                // objects and parts count until they are deleted.
+                account[2] += i64::from(self.live_ids.contains(&bucket.id));
             }
         }
 
@@ -312,6 +339,129 @@ impl<'a> Check<'a> {
         }
         Ok(fixes)
     }
+}
+
+impl Check<'_> {
+    /// Finds rows that name an account, bucket, user or grant that no longer exists, and
+    /// returns them for repair to delete.
+    fn stray_rows(&mut self) -> Result<Vec<(Cf, Vec<u8>)>> {
+        let mut stray = Vec::new();
+        let account_of = |key: &[u8]| {
+            let end = key
+                .iter()
+                .position(|b| *b == codec::SEPARATOR)
+                .unwrap_or(key.len());
+            String::from_utf8_lossy(&key[..end]).into_owned()
+        };
+        let mut users = HashSet::new();
+        for (key, _) in all_rows::<crate::User>(self.meta, Cf::Users)? {
+            if self.accounts.contains(&account_of(&key)) {
+                users.insert(key.clone());
+            } else {
+                stray.push((Cf::Users, key, "user of a deleted account"));
+            }
+        }
+        for (key, _) in all_rows::<crate::AccessKey>(self.meta, Cf::AccountKeys)? {
+            if !self.accounts.contains(&account_of(&key)) {
+                stray.push((Cf::AccountKeys, key, "key index row of a deleted account"));
+            }
+        }
+        for (key, account_id) in crate::users::access_key_owners(self.meta)? {
+            if !self.accounts.contains(&account_id) {
+                stray.push((Cf::AccessKeys, key, "access key of a deleted account"));
+            }
+        }
+        for (key, account_id) in all_rows::<String>(self.meta, Cf::AccountNames)? {
+            if !self.accounts.contains(&account_id) {
+                stray.push((Cf::AccountNames, key, "name of a deleted account"));
+            }
+        }
+        for (key, bucket_id) in all_rows::<u64>(self.meta, Cf::AccountBuckets)? {
+            if !self.live_ids.contains(&bucket_id) {
+                stray.push((
+                    Cf::AccountBuckets,
+                    key,
+                    "bucket index row of a deleted bucket",
+                ));
+            }
+        }
+        let mut grants = HashSet::new();
+        for (key, grant) in all_rows::<crate::Grant>(self.meta, Cf::Grants)? {
+            let holder = match self.buckets.get(&grant.bucket_id) {
+                Some(bucket) if self.live_ids.contains(&bucket.id) => {
+                    codec::joined_key(&[&bucket.account_id, &grant.user], false)
+                }
+                _ => {
+                    stray.push((Cf::Grants, key, "grant on a deleted bucket"));
+                    continue;
+                }
+            };
+            if users.contains(&holder) {
+                grants.insert(key);
+            } else {
+                stray.push((Cf::Grants, key, "grant of a deleted user"));
+            }
+        }
+        for (key, ()) in all_rows::<()>(self.meta, Cf::UserGrants)? {
+            let Some((user_key, bucket_id)) = key.split_last_chunk::<8>() else {
+                stray.push((Cf::UserGrants, key, "malformed grant index row"));
+                continue;
+            };
+            let user = user_key
+                .strip_suffix(&[codec::SEPARATOR])
+                .and_then(|rest| {
+                    rest.iter()
+                        .position(|b| *b == codec::SEPARATOR)
+                        .map(|at| &rest[at + 1..])
+                })
+                .unwrap_or_default();
+            let grant_key = codec::grant_key(
+                u64::from_be_bytes(*bucket_id),
+                &String::from_utf8_lossy(user),
+            );
+            if !grants.contains(&grant_key) {
+                stray.push((Cf::UserGrants, key, "grant index row without its grant"));
+            }
+        }
+        for (key, _) in all_rows_raw(self.meta, Cf::Meter)? {
+            if !self.accounts.contains(&account_of(&key)) {
+                stray.push((Cf::Meter, key, "usage-meter row of a deleted account"));
+            }
+        }
+        for (key, _) in all_rows_raw(self.meta, Cf::Counters)? {
+            let owner_exists = match key.split_first() {
+                Some((b'a', id)) => self.accounts.contains(&*String::from_utf8_lossy(id)),
+                Some((b'b', id)) => <[u8; 8]>::try_from(id)
+                    .is_ok_and(|id| self.buckets.contains_key(&u64::from_be_bytes(id))),
+                _ => false,
+            };
+            if !owner_exists {
+                stray.push((Cf::Counters, key, "counter of a deleted account or bucket"));
+            }
+        }
+
+        for (cf, key, what) in &stray {
+            self.report.stray_rows.push(format!(
+                "{} row {}: {what}",
+                cf.name(),
+                String::from_utf8_lossy(key).escape_debug()
+            ));
+        }
+        Ok(stray.into_iter().map(|(cf, key, _)| (cf, key)).collect())
+    }
+}
+
+/// Returns every raw row of a column family.
+fn all_rows_raw(meta: &Meta, cf: Cf) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut iter = meta.range(cf, b"", None);
+    iter.seek(b"");
+    let mut rows = Vec::new();
+    while let (Some(key), Some(value)) = (iter.key(), iter.value()) {
+        rows.push((key.to_vec(), value.to_vec()));
+        iter.next();
+    }
+    iter.status()?;
+    Ok(rows)
 }
 
 fn all_rows<T: serde::de::DeserializeOwned>(meta: &Meta, cf: Cf) -> Result<Vec<(Vec<u8>, T)>> {
@@ -459,6 +609,45 @@ mod tests {
         let report = fsck(&config, true).unwrap();
         assert_eq!(report.unreferenced_blobs.len(), 1, "{report:?}");
         assert!(!chunks.path(&blob, 0).exists());
+        assert!(fsck(&config, false).unwrap().is_clean());
+    }
+
+    #[tokio::test]
+    async fn fsck_counts_parts_and_repairs_bucket_counter() {
+        let (_dir, config, _) = stopped_store().await;
+        {
+            let meta = Meta::open(&config.meta_dir()).unwrap();
+            let bucket = all_rows::<Bucket>(&meta, Cf::Buckets).unwrap().remove(0).1;
+            let mut batch = meta.batch();
+            // Forget the unfinished upload's 20-byte part in the bucket's bytes.
+            batch.add_counters(&codec::bucket_counter_key(bucket.id), &[-20, 0]);
+            meta.commit(batch).unwrap();
+        }
+        let report = fsck(&config, false).unwrap();
+        assert_eq!(report.counter_mismatches.len(), 1, "{report}");
+        assert!(
+            report.counter_mismatches[0].contains("stored [55, 2], metadata adds up to [75, 2]"),
+            "{report}"
+        );
+        fsck(&config, true).unwrap();
+        assert!(fsck(&config, false).unwrap().is_clean());
+    }
+
+    #[tokio::test]
+    async fn fsck_repairs_stray_rows() {
+        let (_dir, config, _) = stopped_store().await;
+        {
+            let meta = Meta::open(&config.meta_dir()).unwrap();
+            let mut batch = meta.batch();
+            batch.put(Cf::AccountNames, b"gone", &"nosuchaccount".to_string());
+            batch.add_counters_in(Cf::Meter, &codec::meter_key("nosuchaccount", 3600), &[1]);
+            batch.put(Cf::UserGrants, &codec::user_grant_key("x", "u", 9), &());
+            meta.commit(batch).unwrap();
+        }
+        let report = fsck(&config, false).unwrap();
+        assert_eq!(report.stray_rows.len(), 3, "{report}");
+        assert!(report.to_string().contains("stray rows: 3"), "{report}");
+        fsck(&config, true).unwrap();
         assert!(fsck(&config, false).unwrap().is_clean());
     }
 

@@ -12,20 +12,24 @@ mod codec;
 mod db;
 mod error;
 mod fsck;
+mod grants;
 mod ids;
 mod list;
 mod locks;
+mod meter;
 mod multipart;
 mod objects;
 mod reader;
 mod records;
 mod recovery;
+mod release;
 mod seal;
 mod settings;
 mod usage;
 mod users;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use accounts::{Account, AccountStatus, MASTER_USER, NewAccount};
@@ -33,7 +37,9 @@ pub use blob::{Blob, BlobWriter};
 pub use buckets::Bucket;
 pub use error::{Result, StoreError};
 pub use fsck::{FsckReport, fsck};
+pub use grants::{Access, Grant};
 pub use list::{ListEntry, ListPage, ListQuery, ListUploadEntry};
+pub use meter::{RequestClass, UsageHour};
 pub use multipart::{CompletePart, CompletedObject, multipart_etag};
 pub use objects::WriteCondition;
 pub use reader::ObjectReader;
@@ -41,6 +47,7 @@ pub use records::{
     ChecksumOrigin, KeyState, ObjectMeta, ObjectRecord, ObjectStamp, ObjectSummary, PartChecksum,
     PartRecord, PartSummary, StoredChecksum, Upload, UploadChecksum,
 };
+pub use release::ReleaseProgress;
 pub use seal::Sealer;
 pub use settings::CorsRuleRecord;
 pub use usage::{Reservation, Usage};
@@ -61,6 +68,8 @@ pub const DEFAULT_MIN_PART_SIZE: u64 = 5 << 20;
 /// with [`StoreConfig::new`] writes every non-empty object to chunk files. The server
 /// configures 4 KiB instead, the measured choice in docs/benchmarks.md.
 pub const DEFAULT_INLINE_MAX: u64 = 0;
+/// Default number of rows a release or forced bucket delete removes per write batch.
+pub const DEFAULT_DELETE_BATCH_SIZE: usize = 1000;
 
 /// Settings of a store.
 #[derive(Debug, Clone)]
@@ -76,6 +85,9 @@ pub struct StoreConfig {
     pub capacity_unit_bytes: u64,
     /// Minimum bytes of every part of a completed multipart upload but the last.
     pub min_part_size: u64,
+    /// Objects or uploads removed per write batch by a release or a forced bucket delete.
+    /// Each batch holds the bucket's lock, so commits to that bucket wait for one batch.
+    pub delete_batch_size: usize,
     /// Key that seals access-key secrets at rest.
     pub sealer: Sealer,
 }
@@ -89,6 +101,7 @@ impl StoreConfig {
             inline_max: DEFAULT_INLINE_MAX,
             capacity_unit_bytes: DEFAULT_CAPACITY_UNIT_BYTES,
             min_part_size: DEFAULT_MIN_PART_SIZE,
+            delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
             sealer,
         }
     }
@@ -126,15 +139,25 @@ pub(crate) struct Inner {
     usage: UsageTable,
     /// Serialises changes to accounts, users, keys and the set of buckets.
     admin: Mutex<()>,
-    /// Taken shared by every commit that adds rows under a bucket and exclusively by
-    /// `delete_bucket`, so no row lands in a bucket that is being deleted.
-    bucket_rows: RwLock<()>,
+    /// Striped by bucket id. Taken shared by every commit that changes rows under a bucket,
+    /// and exclusively by bucket deletion and by the batches that empty a bucket, so no row
+    /// lands in a bucket that is being deleted and no commit races a batch deletion.
+    bucket_rows: Stripes<RwLock<()>>,
     /// Serialise commits to the same (bucket, key).
     key_locks: Stripes<Mutex<()>>,
     /// Taken shared by part uploads and exclusively by complete and abort.
     upload_locks: Stripes<RwLock<()>>,
     /// Serialise commits to the same (upload, part number).
     part_locks: Stripes<Mutex<()>>,
+    /// Held by a meter flush from taking the totals to writing them, and by the end of a
+    /// release, which deletes the account's meter rows.
+    meter_flush: Mutex<()>,
+    /// Set by `interrupt_background_work`: releases and forced bucket deletes stop.
+    interrupted: AtomicBool,
+    /// Tests: the number of the interruption check at which background work is interrupted,
+    /// as if the process stopped there; 0 never.
+    #[cfg(test)]
+    batches_before_interrupt: std::sync::atomic::AtomicUsize,
 }
 
 impl Store {
@@ -162,10 +185,14 @@ impl Store {
             chunks,
             usage,
             admin: Mutex::new(()),
-            bucket_rows: RwLock::new(()),
+            bucket_rows: Stripes::new(),
             key_locks: Stripes::new(),
             upload_locks: Stripes::new(),
             part_locks: Stripes::new(),
+            meter_flush: Mutex::new(()),
+            interrupted: AtomicBool::new(false),
+            #[cfg(test)]
+            batches_before_interrupt: std::sync::atomic::AtomicUsize::new(0),
         })))
     }
 

@@ -59,7 +59,7 @@ impl Store {
         checksum: Option<UploadChecksum>,
     ) -> Result<Upload> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
         self.check_bucket_live(bucket)?;
         let current = self.head_object(bucket, key)?;
         let initiated = codec::now_ms();
@@ -105,7 +105,7 @@ impl Store {
         checksum: Option<PartChecksum>,
     ) -> Result<PartRecord> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(upload.bucket_id));
         let _upload_lock = read(inner.upload_locks.get(&upload.upload_id));
         let part_lock = lock(inner.part_locks.get((&upload.upload_id, part_number)));
         let upload_key = codec::upload_key(upload.bucket_id, &upload.key, &upload.upload_id);
@@ -222,7 +222,8 @@ impl Store {
         finish: impl FnOnce(&Upload, &[PartRecord]) -> Result<CompletedObject, E>,
     ) -> Result<ObjectRecord, E> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
+        self.check_bucket_live(bucket)?;
         let key_lock = lock(inner.key_locks.get((bucket.id, key)));
         let upload_lock = write(inner.upload_locks.get(upload_id));
         let object_key = codec::object_key(bucket.id, key);
@@ -275,7 +276,7 @@ impl Store {
         upload_id: &str,
     ) -> Result<()> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
         let upload_lock = write(inner.upload_locks.get(upload_id));
         if self.upload(bucket, key, upload_id)?.is_none() {
             return Err(StoreError::NoSuchUpload);

@@ -123,7 +123,7 @@ impl Store {
         condition: &WriteCondition,
     ) -> Result<ObjectRecord> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
         self.check_bucket_live(bucket)?;
         let key_lock = lock(inner.key_locks.get((bucket.id, key)));
         let row_key = codec::object_key(bucket.id, key);
@@ -184,7 +184,7 @@ impl Store {
         tags: Vec<(String, String)>,
     ) -> Result<ObjectRecord> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
         let _key_lock = lock(inner.key_locks.get((bucket.id, key)));
         let row_key = codec::object_key(bucket.id, key);
         let mut record: ObjectRecord = inner
@@ -201,7 +201,7 @@ impl Store {
     /// Deletes the object at `key` and returns it, or None if there was none.
     pub fn delete_object(&self, bucket: &Bucket, key: &str) -> Result<Option<ObjectRecord>> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
         let key_lock = lock(inner.key_locks.get((bucket.id, key)));
         let row_key = codec::object_key(bucket.id, key);
         let Some(current) = inner

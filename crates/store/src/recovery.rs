@@ -105,7 +105,8 @@ pub(crate) fn load_usage(meta: &Meta, capacity_unit_bytes: u64) -> Result<UsageT
             bucket_count: unsigned(counters[2]),
             capacity_bytes: account.capacity_gb.saturating_mul(capacity_unit_bytes),
         };
-        table.insert(account.id, usage);
+        let releasing = account.status == crate::AccountStatus::Releasing;
+        table.insert(account.id, usage, releasing);
     }
     Ok(table)
 }

@@ -94,7 +94,7 @@ impl Store {
         self.delete_setting(bucket, Setting::Cors)
     }
 
-    /// Writes a setting row. Holding `bucket_rows` shared keeps `delete_bucket` out until the
+    /// Writes a setting row. Holding the bucket's `bucket_rows` stripe shared keeps `delete_bucket` out until the
     /// row is committed, so no row outlives its bucket.
     fn put_setting<T: Serialize>(
         &self,
@@ -103,7 +103,7 @@ impl Store {
         value: &T,
     ) -> Result<()> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
         self.check_bucket_live(bucket)?;
         let mut batch = inner.meta.batch();
         batch.put(Cf::BucketSettings, &setting.row_key(bucket.id), value);
@@ -112,7 +112,7 @@ impl Store {
 
     fn delete_setting(&self, bucket: &Bucket, setting: Setting) -> Result<()> {
         let inner = &self.0;
-        let _rows = read(&inner.bucket_rows);
+        let _rows = read(inner.bucket_rows.get(bucket.id));
         self.check_bucket_live(bucket)?;
         let mut batch = inner.meta.batch();
         batch.delete(Cf::BucketSettings, &setting.row_key(bucket.id));

@@ -4,11 +4,12 @@
 //! it counts, and mirrored in memory for admission checks. Reservations live only in memory:
 //! they cover data still being received and vanish with the process.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::error::{Result, StoreError};
 use crate::locks::{lock, read, write};
+use crate::meter::{self, HourTotals, MeterState, RequestClass};
 
 /// Storage use of one account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,60 +51,123 @@ pub(crate) fn signed(bytes: u64) -> i64 {
     i64::try_from(bytes).unwrap_or(i64::MAX)
 }
 
-/// In-memory usage of one account, the mirror of its persisted counters plus reservations.
-#[derive(Debug, Default)]
+/// In-memory usage of one account, the mirror of its persisted counters plus reservations,
+/// with its usage meter under the same lock so that every change of used bytes closes a
+/// meter segment at the exact old value.
+#[derive(Debug)]
 pub(crate) struct AccountUsage {
-    state: Mutex<Usage>,
+    state: Mutex<AccountState>,
+}
+
+#[derive(Debug)]
+struct AccountState {
+    usage: Usage,
+    /// Set while the account is being released: no new reservation is admitted.
+    releasing: bool,
+    meter: MeterState,
 }
 
 impl AccountUsage {
-    pub(crate) fn new(usage: Usage) -> Self {
+    pub(crate) fn new(usage: Usage, releasing: bool) -> Self {
         AccountUsage {
-            state: Mutex::new(usage),
+            state: Mutex::new(AccountState {
+                usage,
+                releasing,
+                meter: MeterState::new(meter::now_ms()),
+            }),
         }
     }
 
     pub(crate) fn snapshot(&self) -> Usage {
-        *lock(&self.state)
+        lock(&self.state).usage
     }
 
     pub(crate) fn set_capacity(&self, capacity_bytes: u64) {
-        lock(&self.state).capacity_bytes = capacity_bytes;
+        lock(&self.state).usage.capacity_bytes = capacity_bytes;
+    }
+
+    pub(crate) fn set_releasing(&self) {
+        lock(&self.state).releasing = true;
+    }
+
+    /// Runs `change` on the usage under the lock that reservations and commits take, so
+    /// that a capacity check and its update form one step.
+    pub(crate) fn with_usage<T>(&self, change: impl FnOnce(&mut Usage) -> T) -> T {
+        change(&mut lock(&self.state).usage)
     }
 
     /// Adds `bytes` to the reservation if it fits under the capacity, under the same lock that
     /// commits take, so concurrent writers can never together overshoot.
     fn try_reserve(&self, bytes: u64) -> Result<()> {
         let mut state = lock(&self.state);
-        let total = state
+        if state.releasing {
+            return Err(StoreError::AccountReleasing);
+        }
+        let usage = &mut state.usage;
+        let total = usage
             .used_bytes
-            .saturating_add(state.reserved_bytes)
+            .saturating_add(usage.reserved_bytes)
             .saturating_add(bytes);
-        if total > state.capacity_bytes {
+        if total > usage.capacity_bytes {
             return Err(StoreError::QuotaExceeded {
-                capacity: state.capacity_bytes,
-                used: state.used_bytes,
-                reserved: state.reserved_bytes,
+                capacity: usage.capacity_bytes,
+                used: usage.used_bytes,
+                reserved: usage.reserved_bytes,
                 requested: bytes,
             });
         }
-        state.reserved_bytes += bytes;
+        usage.reserved_bytes += bytes;
         Ok(())
     }
 
     fn release(&self, bytes: u64) {
         let mut state = lock(&self.state);
-        state.reserved_bytes = state.reserved_bytes.saturating_sub(bytes);
+        state.usage.reserved_bytes = state.usage.reserved_bytes.saturating_sub(bytes);
     }
 
     /// Applies a committed delta and releases `released` reserved bytes in one step, so the
     /// bytes move from reserved to used without a moment where they count twice or not at all.
+    /// A change of used bytes first closes the meter's open segment at the old value.
     pub(crate) fn apply(&self, delta: Delta, released: u64) {
         let mut state = lock(&self.state);
-        state.used_bytes = add_signed(state.used_bytes, delta.bytes);
-        state.object_count = add_signed(state.object_count, delta.objects);
-        state.bucket_count = add_signed(state.bucket_count, delta.buckets);
-        state.reserved_bytes = state.reserved_bytes.saturating_sub(released);
+        if delta.bytes != 0 {
+            let used = state.usage.used_bytes;
+            state.meter.close_segment(used, meter::now_ms());
+        }
+        let usage = &mut state.usage;
+        usage.used_bytes = add_signed(usage.used_bytes, delta.bytes);
+        usage.object_count = add_signed(usage.object_count, delta.objects);
+        usage.bucket_count = add_signed(usage.bucket_count, delta.buckets);
+        usage.reserved_bytes = usage.reserved_bytes.saturating_sub(released);
+    }
+
+    pub(crate) fn record_request(
+        &self,
+        now_ms: i64,
+        class: Option<RequestClass>,
+        bytes_in: u64,
+        bytes_out: u64,
+    ) {
+        lock(&self.state)
+            .meter
+            .record(now_ms, class, bytes_in, bytes_out);
+    }
+
+    /// Closes the meter's open segment at `now_ms` and takes the totals to persist.
+    pub(crate) fn take_meter(&self, now_ms: i64) -> Vec<(i64, [i64; 5])> {
+        let mut state = lock(&self.state);
+        let used = state.usage.used_bytes;
+        state.meter.close_segment(used, now_ms);
+        state.meter.take(now_ms)
+    }
+
+    pub(crate) fn restore_meter(&self, deltas: &[(i64, [i64; 5])]) {
+        lock(&self.state).meter.restore(deltas);
+    }
+
+    pub(crate) fn peek_meter(&self, now_ms: i64) -> BTreeMap<i64, HourTotals> {
+        let state = lock(&self.state);
+        state.meter.peek(state.usage.used_bytes, now_ms)
     }
 }
 
@@ -136,9 +200,17 @@ impl UsageTable {
             .ok_or(StoreError::NoSuchAccount)
     }
 
-    pub(crate) fn insert(&self, account_id: String, usage: Usage) {
+    pub(crate) fn insert(&self, account_id: String, usage: Usage, releasing: bool) {
         let mut accounts = write(&self.accounts);
-        accounts.insert(account_id, Arc::new(AccountUsage::new(usage)));
+        accounts.insert(account_id, Arc::new(AccountUsage::new(usage, releasing)));
+    }
+
+    /// Returns every loaded account.
+    pub(crate) fn all(&self) -> Vec<(String, Arc<AccountUsage>)> {
+        read(&self.accounts)
+            .iter()
+            .map(|(id, account)| (id.clone(), Arc::clone(account)))
+            .collect()
     }
 
     pub(crate) fn remove(&self, account_id: &str) {
@@ -226,6 +298,7 @@ mod tests {
                 capacity_bytes: capacity,
                 ..Usage::default()
             },
+            false,
         );
         table
     }
@@ -279,6 +352,16 @@ mod tests {
         reservation.grow(50).unwrap();
         assert!(reservation.grow(1).is_err());
         assert_eq!(reservation.bytes(), 100);
+    }
+
+    #[test]
+    fn reserve_rejected_while_releasing() {
+        let table = table(100);
+        table.get("a").unwrap().set_releasing();
+        assert!(matches!(
+            table.reserve("a", 1),
+            Err(StoreError::AccountReleasing)
+        ));
     }
 
     #[test]

@@ -51,18 +51,21 @@ fn key_index_key(key: &AccessKey) -> Vec<u8> {
     codec::joined_key(&[&key.account_id, &key.user, &key.access_key_id], false)
 }
 
+/// Returns the key and owning account of every access key row, for fsck.
+pub(crate) fn access_key_owners(meta: &crate::db::Meta) -> Result<Vec<(Vec<u8>, String)>> {
+    let rows = meta.scan_prefix::<AccessKeyRow>(Cf::AccessKeys, b"", b"", usize::MAX)?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, row)| (key, row.key.account_id))
+        .collect())
+}
+
 impl Store {
     /// Creates a user in an account.
     pub fn create_user(&self, account_id: &str, name: &str) -> Result<User> {
         let inner = &self.0;
         let _admin = lock(&inner.admin);
-        if inner
-            .meta
-            .get(Cf::Accounts, account_id.as_bytes())?
-            .is_none()
-        {
-            return Err(StoreError::NoSuchAccount);
-        }
+        self.active_account(account_id)?;
         let key = user_key(account_id, name);
         if inner.meta.get(Cf::Users, &key)?.is_some() {
             return Err(StoreError::UserAlreadyExists);
@@ -95,16 +98,24 @@ impl Store {
         Ok(rows.into_iter().map(|(_, user)| user).collect())
     }
 
-    /// Deletes a user and all of its access keys.
+    /// Deletes a user with all of its access keys and grants, and every grant made from
+    /// them. The master user cannot be deleted (`AccessDenied`).
     pub fn delete_user(&self, account_id: &str, name: &str) -> Result<()> {
         let inner = &self.0;
         let _admin = lock(&inner.admin);
+        self.active_account(account_id)?;
         let key = user_key(account_id, name);
         if inner.meta.get(Cf::Users, &key)?.is_none() {
             return Err(StoreError::NoSuchUser);
         }
+        if name == crate::MASTER_USER {
+            return Err(StoreError::AccessDenied(format!(
+                "the {name} user owns the account and cannot be deleted"
+            )));
+        }
         let mut batch = inner.meta.batch();
         batch.delete(Cf::Users, &key);
+        self.stage_user_grants_removal(&mut batch, account_id, name)?;
         for access_key in self.list_access_keys(account_id, Some(name))? {
             batch.delete(Cf::AccountKeys, &key_index_key(&access_key));
             batch.delete(Cf::AccessKeys, access_key.access_key_id.as_bytes());
@@ -123,13 +134,7 @@ impl Store {
     ) -> Result<(AccessKey, Zeroizing<String>)> {
         let inner = &self.0;
         let _admin = lock(&inner.admin);
-        if inner
-            .meta
-            .get(Cf::Accounts, account_id.as_bytes())?
-            .is_none()
-        {
-            return Err(StoreError::NoSuchAccount);
-        }
+        self.active_account(account_id)?;
         if inner
             .meta
             .get(Cf::Users, &user_key(account_id, user))?
@@ -224,6 +229,7 @@ impl Store {
     pub fn delete_access_key(&self, account_id: &str, access_key_id: &str) -> Result<()> {
         let inner = &self.0;
         let _admin = lock(&inner.admin);
+        self.active_account(account_id)?;
         let row = inner
             .meta
             .get_record::<AccessKeyRow>(Cf::AccessKeys, access_key_id.as_bytes())?;
@@ -265,6 +271,15 @@ mod tests {
             t.store.delete_user(&account_id, "alice"),
             Err(StoreError::NoSuchUser)
         ));
+    }
+
+    #[test]
+    fn master_user_cannot_be_deleted() {
+        let t = open_store();
+        let account_id = t.account("acme", 1);
+        let result = t.store.delete_user(&account_id, MASTER_USER);
+        assert!(matches!(result, Err(StoreError::AccessDenied(_))));
+        assert!(t.store.user(&account_id, MASTER_USER).unwrap().is_some());
     }
 
     #[test]

@@ -82,14 +82,26 @@ pub(crate) async fn list_buckets(call: &Call<'_>) -> HandlerResult {
 
 /// Returns the buckets ListBuckets may show the caller, in name order.
 async fn visible_buckets(call: &Call<'_>) -> Result<Vec<Bucket>, S3Error> {
-    if !call.principal.is_master() {
-        // NOTE: sub-users see only buckets they hold a grant on, and grants are not stored
-        // yet, so the list is empty.
-        return Ok(Vec::new());
-    }
     let store = call.store.clone();
     let account_id = call.principal.account.id.clone();
-    error::blocking(move || store.list_buckets(&account_id)).await
+    if call.principal.is_master() {
+        return error::blocking(move || store.list_buckets(&account_id)).await;
+    }
+    let user = call.principal.user.clone();
+    error::blocking(move || {
+        let mut buckets = Vec::new();
+        for grant in store.list_user_grants(&account_id, &user)? {
+            // A grant outlives nothing: one left on a deleted and recreated name is skipped.
+            if let Some(bucket) = store.bucket(&grant.bucket)?
+                && bucket.id == grant.bucket_id
+            {
+                buckets.push(bucket);
+            }
+        }
+        buckets.sort_by(|left, right| left.name.cmp(&right.name));
+        Ok(buckets)
+    })
+    .await
 }
 
 pub(crate) async fn create_bucket(
@@ -99,10 +111,6 @@ pub(crate) async fn create_bucket(
 ) -> HandlerResult {
     let name = call.context.bucket_name().to_owned();
     oss_proto::names::validate_bucket_name(&name)?;
-    if !call.principal.is_master() {
-        return Err(S3Error::new(S3ErrorCode::AccessDenied)
-            .with_message("Only the account's master user may create buckets."));
-    }
 
     // The location constraint, if given, must be the account's region.
     let document =

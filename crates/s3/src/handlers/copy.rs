@@ -210,7 +210,10 @@ pub(crate) async fn copy_object(call: &Call<'_>) -> HandlerResult {
 /// Reads a COPY or REPLACE directive header: COPY (the default) keeps what the source has,
 /// REPLACE takes it from the request.
 fn replaces(headers: &HeaderMap, header: &'static str) -> Result<bool, S3Error> {
-    match headers.get(header).map(|value| value.to_str().unwrap_or("")) {
+    match headers
+        .get(header)
+        .map(|value| value.to_str().unwrap_or(""))
+    {
         None => Ok(false),
         Some(value) if value.eq_ignore_ascii_case("COPY") => Ok(false),
         Some(value) if value.eq_ignore_ascii_case("REPLACE") => Ok(true),

@@ -13,14 +13,14 @@ mod tagging;
 
 use http::Response;
 use oss_proto::{S3Error, S3ErrorCode};
-use oss_store::{Bucket, Store};
+use oss_store::{Access, Bucket, Store};
 
 use crate::S3Config;
 use crate::auth::{self, Payload, Principal};
 use crate::body::{RequestBody, ResponseBody};
 use crate::context::RequestContext;
 use crate::error;
-use crate::router::Operation;
+use crate::router::{Operation, Permission};
 
 /// Everything a handler needs about one authenticated, authorized call.
 pub(crate) struct Call<'a> {
@@ -67,10 +67,13 @@ pub(crate) async fn dispatch(
         oss_proto::names::validate_object_key(key)?;
     }
 
+    // Authorize before anything changes: a denied request changes nothing.
+    let permission = operation.required_permission();
     let bucket = match operation {
         Operation::ListBuckets | Operation::CreateBucket => None,
-        _ => Some(load_bucket(store, context, principal).await?),
+        _ => Some(load_bucket(store, context.bucket_name()).await?),
     };
+    authorize(store, principal, operation, permission, bucket.as_ref()).await?;
     let call = Call {
         store,
         config,
@@ -121,35 +124,86 @@ pub(crate) async fn dispatch(
     }
 }
 
-/// Loads the addressed bucket and checks that the caller may use it.
-async fn load_bucket(
-    store: &Store,
-    context: &RequestContext,
-    principal: &Principal,
-) -> Result<Bucket, S3Error> {
-    load_named_bucket(store, context.bucket_name(), principal).await
+/// Loads a bucket by name; `NoSuchBucket` if there is none, also for a bucket hidden by a
+/// forced delete.
+async fn load_bucket(store: &Store, name: &str) -> Result<Bucket, S3Error> {
+    let bucket = {
+        let store = store.clone();
+        let name = name.to_owned();
+        error::blocking(move || store.bucket(&name)).await?
+    };
+    bucket.ok_or_else(|| {
+        S3Error::new(S3ErrorCode::NoSuchBucket).with_element("BucketName", name.to_owned())
+    })
 }
 
-/// Loads a bucket by name and checks that the caller may use it.
+/// Checks that the caller may run `operation` on `bucket` (None for operations that name
+/// no bucket): only buckets of its own account, all of them as master, and as a user only
+/// through a grant that gives at least the access the operation needs.
+async fn authorize(
+    store: &Store,
+    principal: &Principal,
+    operation: Operation,
+    permission: Permission,
+    bucket: Option<&Bucket>,
+) -> Result<(), S3Error> {
+    if let Some(bucket) = bucket
+        && bucket.account_id != principal.account.id
+    {
+        return Err(S3Error::new(S3ErrorCode::AccessDenied));
+    }
+    let needed = match permission {
+        Permission::Caller => return Ok(()),
+        _ if principal.is_master() => return Ok(()),
+        Permission::Master => {
+            return Err(
+                S3Error::new(S3ErrorCode::AccessDenied).with_message(format!(
+                    "{} is reserved to the account's master user.",
+                    operation.name()
+                )),
+            );
+        }
+        Permission::Grant(needed) => needed,
+    };
+    let Some(bucket) = bucket else {
+        return Err(S3Error::new(S3ErrorCode::AccessDenied));
+    };
+    let held = {
+        let store = store.clone();
+        let (bucket_id, user) = (bucket.id, principal.user.clone());
+        error::blocking(move || store.grant(bucket_id, &user)).await?
+    };
+    match held {
+        Some(grant) if grant.access >= needed => Ok(()),
+        Some(grant) => Err(
+            S3Error::new(S3ErrorCode::AccessDenied).with_message(format!(
+                "{} needs {} access to bucket {}; user {} holds {}.",
+                operation.name(),
+                needed.as_str(),
+                bucket.name,
+                principal.user,
+                grant.access.as_str()
+            )),
+        ),
+        None => Err(
+            S3Error::new(S3ErrorCode::AccessDenied).with_message(format!(
+                "User {} holds no grant on bucket {}.",
+                principal.user, bucket.name
+            )),
+        ),
+    }
+}
+
+/// Loads a bucket by name that the caller may read, such as the source of a copy.
 pub(crate) async fn load_named_bucket(
     store: &Store,
     name: &str,
     principal: &Principal,
 ) -> Result<Bucket, S3Error> {
-    let name = name.to_owned();
-    let bucket = {
-        let store = store.clone();
-        let name = name.clone();
-        error::blocking(move || store.bucket(&name)).await?
-    };
-    let Some(bucket) = bucket else {
-        return Err(S3Error::new(S3ErrorCode::NoSuchBucket).with_element("BucketName", name));
-    };
-    // NOTE: sub-users get access only through bucket grants, which the account model does
-    // not store yet, so every sub-user request on a bucket is denied.
-    if bucket.account_id != principal.account.id || !principal.is_master() {
-        return Err(S3Error::new(S3ErrorCode::AccessDenied));
-    }
+    let bucket = load_bucket(store, name).await?;
+    let operation = Operation::GetObject;
+    let permission = Permission::Grant(Access::Read);
+    authorize(store, principal, operation, permission, Some(&bucket)).await?;
     Ok(bucket)
 }
 

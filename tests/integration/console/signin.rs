@@ -1,0 +1,282 @@
+//! Sign-in, cookies, CSRF and the end of sessions.
+
+use http::{Method, StatusCode, header};
+
+use super::{ConsoleClient, default_account_id, input_value, operator_token};
+use crate::admin::AdminClient;
+use crate::server::Server;
+
+#[tokio::test]
+async fn signin_page_without_session() {
+    let server = Server::start();
+    let mut client = ConsoleClient::new(&server);
+    let page = client.get("/").await;
+    let html = page.expect(200);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(
+        html.contains(r#"<form class="card stack" method="post" action="/console/sign-in">"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"name="access_key_id""#), "{html}");
+    assert!(html.contains(r#"name="secret_access_key""#), "{html}");
+    assert!(html.contains(r#"name="token""#), "operator form: {html}");
+
+    let headers = &page.headers;
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+    assert!(!html.contains("<script>"), "inline script in {html}");
+
+    let style = client.get("/console/static/console.css").await;
+    assert_eq!(style.status, StatusCode::OK);
+    assert!(
+        style.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    let script = client.get("/console/static/console.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn master_session_cookie() {
+    let server = Server::start();
+    let credentials = server.credentials().clone();
+    let mut client = ConsoleClient::new(&server);
+    let reply = client
+        .sign_in_key(&credentials.access_key, &credentials.secret_key)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let cookie = reply.set_cookie("oss_session").expect("session cookie set");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(cookie.contains("Max-Age="), "expiring: {cookie}");
+    let value = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("oss_session=");
+    assert!(value.len() >= 40, "session id too short: {cookie}");
+    assert!(
+        !reply.location().contains(value),
+        "session id in the redirect URL"
+    );
+
+    let account = default_account_id(&server).await;
+    let home = client.get("/").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location(), format!("/console/accounts/{account}"));
+    let overview = client.open("/").await.expect(200);
+    assert!(overview.contains("<h1>Overview</h1>"), "{overview}");
+    assert!(overview.contains("default"), "{overview}");
+    assert!(
+        overview.contains(&credentials.access_key),
+        "session key named in the top bar: {overview}"
+    );
+    assert!(
+        !overview.contains(&credentials.secret_key),
+        "secret on a page"
+    );
+}
+
+#[tokio::test]
+async fn wrong_secret_rejected() {
+    let server = Server::start();
+    let credentials = server.credentials().clone();
+    let mut client = ConsoleClient::new(&server);
+    let reply = client
+        .sign_in_key(&credentials.access_key, "wrong-secret")
+        .await;
+    let html = reply.expect(401);
+    assert!(html.contains("Sign-in failed"), "{html}");
+    assert!(
+        reply.set_cookie("oss_session").is_none(),
+        "no session on failure"
+    );
+    let unknown = client.sign_in_key("NOSUCHKEY", "whatever").await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    let operator = client.sign_in_operator("not-the-token").await;
+    assert_eq!(operator.status, StatusCode::UNAUTHORIZED);
+    assert!(operator.set_cookie("oss_session").is_none());
+    let page = client.get("/console/accounts").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "pages need a session");
+    assert_eq!(page.location(), "/");
+}
+
+#[tokio::test]
+async fn signin_form_token_required() {
+    let server = Server::start();
+    let credentials = server.credentials().clone();
+    // A form posted from another site carries no sign-in cookie.
+    let mut client = ConsoleClient::new(&server);
+    let fields = [
+        ("signin_token", "forged"),
+        ("kind", "key"),
+        ("access_key_id", credentials.access_key.as_str()),
+        ("secret_access_key", credentials.secret_key.as_str()),
+    ];
+    let reply = client.post_raw_form("/console/sign-in", &fields).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    assert!(reply.set_cookie("oss_session").is_none());
+
+    // A cookie without the matching field fails too.
+    let form = client.get("/").await.text();
+    assert!(input_value(&form, "signin_token").is_some());
+    let reply = client.post_raw_form("/console/sign-in", &fields).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn csrf_rejected_on_forms_and_scripts() {
+    let server = Server::start();
+    let credentials = server.credentials().clone();
+    let account = default_account_id(&server).await;
+    let mut client =
+        ConsoleClient::signed_in(&server, &credentials.access_key, &credentials.secret_key).await;
+    let buckets = format!("/console/accounts/{account}/buckets");
+
+    let missing = client
+        .post_raw_form(&buckets, &[("name", "no-token")])
+        .await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN, "{}", missing.text());
+    let wrong = client
+        .post_raw_form(
+            &buckets,
+            &[("name", "wrong-token"), ("csrf_token", "forged")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let sign_out = client.post_raw_form("/console/sign-out", &[]).await;
+    assert_eq!(
+        sign_out.status,
+        StatusCode::FORBIDDEN,
+        "sign-out needs the token"
+    );
+
+    let admin = AdminClient::operator(&server);
+    let listed = admin
+        .get(&format!("/admin/v1/accounts/{account}/buckets"))
+        .await
+        .expect(200);
+    assert_eq!(listed["buckets"].as_array().unwrap().len(), 0, "{listed}");
+
+    let upload = format!("/console/accounts/{account}/buckets/any/upload?key=a");
+    let script = client
+        .send(
+            Method::PUT,
+            &upload,
+            b"data".to_vec(),
+            &[("x-csrf-token", "forged")],
+        )
+        .await;
+    assert_eq!(script.status, StatusCode::FORBIDDEN, "{}", script.text());
+
+    // The same form with the token works.
+    let page = client.submit(&buckets, &[("name", "with-token")]).await;
+    let html = page.expect(200);
+    assert!(
+        html.contains("Bucket &quot;with-token&quot; created."),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_ends_session() {
+    let server = Server::start();
+    let credentials = server.credentials().clone();
+    let mut client =
+        ConsoleClient::signed_in(&server, &credentials.access_key, &credentials.secret_key).await;
+    let old_session = client.cookie("oss_session").unwrap().to_owned();
+    let token = client.csrf_token();
+    let reply = client
+        .post_raw_form("/console/sign-out", &[("csrf_token", token.as_str())])
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let cleared = reply.set_cookie("oss_session").expect("cookie cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert!(client.cookie("oss_session").is_none());
+
+    // The old id no longer works, in the console or in the JSON API.
+    let mut replay = ConsoleClient::new(&server);
+    replay
+        .send(
+            Method::GET,
+            "/",
+            Vec::new(),
+            &[("cookie", &format!("oss_session={old_session}"))],
+        )
+        .await
+        .expect(200);
+    let account = default_account_id(&server).await;
+    let api = replay
+        .send(
+            Method::GET,
+            &format!("/admin/v1/accounts/{account}"),
+            Vec::new(),
+            &[("cookie", &format!("oss_session={old_session}"))],
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn api_accepts_session_cookie() {
+    let server = Server::start();
+    let credentials = server.credentials().clone();
+    let account = default_account_id(&server).await;
+    let mut client =
+        ConsoleClient::signed_in(&server, &credentials.access_key, &credentials.secret_key).await;
+    let reply = client.get(&format!("/admin/v1/accounts/{account}")).await;
+    let body = reply.expect(200);
+    assert!(body.contains("\"name\":\"default\""), "{body}");
+    let denied = client.get("/admin/v1/accounts").await;
+    assert_eq!(
+        denied.status,
+        StatusCode::FORBIDDEN,
+        "master may not list accounts"
+    );
+}
+
+#[tokio::test]
+async fn deleted_key_ends_session() {
+    let server = Server::start();
+    let admin = AdminClient::operator(&server);
+    let account = default_account_id(&server).await;
+    let (key, secret) = super::user_with_key(&admin, &account, "carol").await;
+    let mut client = ConsoleClient::signed_in(&server, &key, &secret).await;
+    client
+        .get(&format!("/console/accounts/{account}/keys"))
+        .await
+        .expect(200);
+
+    admin
+        .delete(&format!("/admin/v1/accounts/{account}/keys/{key}"))
+        .await
+        .expect(204);
+    let page = client
+        .get(&format!("/console/accounts/{account}/keys"))
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/?session=ended");
+    let html = client.open("/?session=ended").await.expect(200);
+    assert!(html.contains("Your session has ended"), "{html}");
+}
+
+#[tokio::test]
+async fn operator_token_sign_in() {
+    let server = Server::start();
+    let token = operator_token(&server);
+    let mut client = ConsoleClient::new(&server);
+    let reply = client.sign_in_operator(&format!("{token}\n")).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let home = client.get("/").await;
+    assert_eq!(home.location(), "/console/accounts");
+    let html = client.open("/").await.expect(200);
+    assert!(html.contains("Signed in as the operator"), "{html}");
+    assert!(!html.contains(&token), "operator token on a page");
+}
