@@ -3,11 +3,11 @@
 #
 # Debian packages: libclang-dev and clang for the RocksDB bindings, awscli (v2, /usr/bin/aws),
 # rclone, s3fs, s3cmd and fuse3 for the client tests, and chromium with chromium-driver for the
-# web console's browser test. Also nodejs and npm, but only when
-# `node` or `npm` is not on PATH, so a Node.js installed another way is kept. PyPI: boto3 >= 1.36
-# for the python3 on PATH. npm: `npm ci` in tests/js when its node_modules is missing or was
-# installed from another package-lock.json. `apt-get update` runs only when a Debian package
-# has to be installed.
+# web console's browser test. Also nodejs and npm, but only when `node` or `npm` is not on
+# PATH, so a Node.js installed another way is kept. PyPI: boto3 >= 1.36 for the python3 on
+# PATH. npm: `npm ci` in tests/js when its node_modules is missing or was installed from
+# another package-lock.json. `apt-get update` runs only when a Debian package has to be
+# installed.
 
 oss_setup() {
     local debian_packages="libclang-dev clang awscli rclone s3fs s3cmd fuse3 chromium chromium-driver"

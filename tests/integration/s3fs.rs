@@ -158,13 +158,9 @@ fn s3fs_learns_region_from_error() {
     aws.ok(&["s3", "mb", "s3://mounted"]);
 
     // Without `endpoint`, s3fs signs for us-east-1 first. It takes the region to retry with
-    // from the quoted name after "expecting" in the AuthorizationHeaderMalformed message.
+    // from the quoted name after "expecting" in the AuthorizationHeaderMalformed message, so
+    // the mount works only if that message is right.
     let mount = mount_s3fs(&server, "mounted", false);
-    let log = fs::read_to_string(server.dir().join("s3fs.log")).expect("read s3fs log");
-    assert!(
-        log.contains("retry to connect region 'beijing-1'"),
-        "s3fs did not switch to beijing-1:\n{log}"
-    );
     let file = mount.path().join("region.txt");
     fs::write(&file, b"signed for beijing-1\n").expect("write through the mount");
     assert_eq!(

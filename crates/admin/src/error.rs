@@ -1,6 +1,7 @@
 //! Errors of the admin API: a code with its HTTP status, and a message that names the rejected
 //! value, the limit and the current values.
 
+use crate::ops::{MAX_CAPACITY_GB, MIN_CAPACITY_GB};
 use http::StatusCode;
 use oss_store::StoreError;
 use serde::Serialize;
@@ -296,20 +297,20 @@ impl<'a> About<'a> {
             ),
             StoreError::AccessDenied(reason) => AdminError::new(ErrorCode::AccessDenied, reason),
             StoreError::InvalidGrant(reason) => AdminError::invalid(reason),
-            StoreError::CapacityOutOfRange {
-                requested_gb,
-                capacity_gb,
-                min_gb,
-                max_gb,
-            } => {
+            StoreError::CapacityOutOfRange { capacity_gb, .. } => {
+                // The result is computed here, unsaturated, so that a huge or oversized change
+                // is reported as what it asked for.
                 let (verb, gb) = self.change.unwrap_or(("changing", 0));
+                let result = match verb {
+                    "shrinking" => i128::from(capacity_gb) - i128::from(gb),
+                    _ => i128::from(capacity_gb) + i128::from(gb),
+                };
                 AdminError::new(
                     ErrorCode::CapacityOutOfRange,
                     format!(
                         "{verb} account {account:?} by {gb} GB would make its capacity \
-                         {requested_gb} GB, outside the allowed {} to {max_gb} GB; it is \
-                         {capacity_gb} GB now",
-                        min_gb.max(crate::ops::MIN_CAPACITY_GB)
+                         {result} GB, outside the allowed {MIN_CAPACITY_GB} to \
+                         {MAX_CAPACITY_GB} GB; it is {capacity_gb} GB now"
                     ),
                 )
             }

@@ -152,9 +152,11 @@ impl Authenticator {
         if let (Some(sessions), Some(session_id)) =
             (&self.sessions, session_cookie(request.headers))
         {
-            return sessions.resolve(session_id).ok_or_else(|| {
+            let principal = sessions.resolve(session_id).ok_or_else(|| {
                 AdminError::unauthenticated("the session has expired or is unknown; sign in again")
-            });
+            })?;
+            check_same_origin_write(request)?;
+            return Ok(principal);
         }
         Err(AdminError::unauthenticated(
             "no credentials: send Authorization: Bearer <operator token>, or sign the request \
@@ -250,6 +252,56 @@ impl Authenticator {
 fn strip_bearer(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Refuses a change sent with a session cookie unless it is JSON from a page of this
+/// endpoint. A browser attaches the cookie to requests that other pages start, also pages of
+/// another port of the same host, which SameSite does not tell apart. Such a page can send a
+/// form or `text/plain` body without asking, but `application/json` only after a CORS
+/// preflight, which this endpoint never grants. `Origin` and `Sec-Fetch-Site`, when the
+/// browser sends them, must also name this endpoint.
+fn check_same_origin_write(request: &RequestCredentials<'_>) -> Result<(), AdminError> {
+    if matches!(request.method, "GET" | "HEAD") {
+        return Ok(());
+    }
+    let headers = request.headers;
+    let header = |name: http::header::HeaderName| {
+        headers
+            .get(name)
+            .map(|value| value.to_str().unwrap_or_default())
+    };
+    let denied = |reason: &str| {
+        Err(AdminError::new(
+            ErrorCode::AccessDenied,
+            format!("a change authenticated by the console session cookie {reason}"),
+        ))
+    };
+    let media_type = header(http::header::CONTENT_TYPE)
+        .and_then(|value| value.split(';').next())
+        .map(str::trim);
+    if !media_type.is_some_and(|media_type| media_type.eq_ignore_ascii_case("application/json")) {
+        return denied("must have Content-Type: application/json");
+    }
+    if let Some(origin) = header(http::header::ORIGIN) {
+        let origin_host = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"));
+        let host = header(http::header::HOST);
+        if origin_host.is_none() || origin_host != host {
+            return denied(&format!(
+                "must come from a page of this endpoint; Origin is {origin:?}"
+            ));
+        }
+    }
+    if let Some(site) = headers.get("sec-fetch-site") {
+        let site = site.to_str().unwrap_or_default();
+        if site != "same-origin" && site != "none" {
+            return denied(&format!(
+                "must come from a page of this endpoint; Sec-Fetch-Site is {site:?}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Returns the value of the session cookie, if the request has one.

@@ -58,7 +58,7 @@ pub(crate) struct Ctx {
 
 /// The outcome of looking up a request's session.
 pub(crate) enum Session {
-    SignedIn(Ctx),
+    SignedIn(Box<Ctx>),
     /// No session cookie, or one the table does not know (signed out or timed out).
     None,
     /// A live session whose key was deleted or whose account is gone; it has been removed.
@@ -88,13 +88,13 @@ impl Ctx {
                 return Ok(Session::Ended);
             }
         };
-        Ok(Session::SignedIn(Ctx {
+        Ok(Session::SignedIn(Box::new(Ctx {
             session_id: session_id.to_owned(),
             csrf_token: view.csrf_token,
             identity: view.identity,
             who,
             releasing,
-        }))
+        })))
     }
 
     /// Checks the CSRF token sent with a request against the session's, in constant time.

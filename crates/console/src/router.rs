@@ -50,7 +50,7 @@ where
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let ctx = match Ctx::load(inner, request.headers()).await {
-        Ok(Session::SignedIn(ctx)) => ctx,
+        Ok(Session::SignedIn(ctx)) => *ctx,
         Ok(Session::None) => return signed_out(&method, &segments, "/"),
         Ok(Session::Ended) => return signed_out(&method, &segments, ENDED_LOCATION),
         Err(failure) => return pages::bare_error(&failure),
@@ -78,15 +78,12 @@ where
         }
         return transfer::handle(inner, &ctx, &method, &segments, &query, request).await;
     }
-    let body = match web::read_body(request.into_body(), web::MAX_FORM_BYTES).await {
-        Ok(body) => body,
-        Err(_) => {
-            let failure = Failure::bad_request(format!(
-                "the form is larger than {} bytes, or its upload failed",
-                web::MAX_FORM_BYTES
-            ));
-            return pages::error_page(inner, &ctx, &failure).await;
-        }
+    let Ok(body) = web::read_body(request.into_body(), web::MAX_FORM_BYTES).await else {
+        let failure = Failure::bad_request(format!(
+            "the form is larger than {} bytes, or its upload failed",
+            web::MAX_FORM_BYTES
+        ));
+        return pages::error_page(inner, &ctx, &failure).await;
     };
     let form = Form::parse(&body);
     if !ctx.csrf_matches(form.get(CSRF_FIELD)) {

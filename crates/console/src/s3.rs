@@ -173,6 +173,10 @@ impl S3Client {
     }
 
     /// Signs and runs one request. `key` is None for bucket requests.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each argument is one part of the S3 request, named at every call"
+    )]
     pub(crate) async fn send<B>(
         &self,
         signer: &Signer,

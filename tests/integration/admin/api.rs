@@ -266,6 +266,13 @@ async fn users_and_keys_by_role() {
         .post(&users, json!({ "name": "no spaces" }))
         .await
         .expect_error(400, "InvalidRequest", "no spaces");
+    // Dot segments would vanish from the user's own URLs.
+    for dots in [".", ".."] {
+        master
+            .post(&users, json!({ "name": dots }))
+            .await
+            .expect_error(400, "InvalidRequest", "not only dots");
+    }
     let listed = master.get(&users).await.expect(200);
     let names: Vec<&str> = listed["users"]
         .as_array()
@@ -379,7 +386,21 @@ async fn capacity_expand_and_shrink() {
     master
         .post(&format!("{account}/expand"), json!({ "gb": 4000 }))
         .await
-        .expect_error(400, "CapacityOutOfRange", "4096");
+        .expect_error(
+            400,
+            "CapacityOutOfRange",
+            "by 4000 GB would make its capacity 4100 GB, outside the allowed 50 to 4096 GB; \
+             it is 100 GB now",
+        );
+    // A change too large for any capacity is reported as asked, not wrapped or saturated.
+    master
+        .post(&format!("{account}/expand"), json!({ "gb": u64::MAX }))
+        .await
+        .expect_error(
+            400,
+            "CapacityOutOfRange",
+            &format!("would make its capacity {} GB", u128::from(u64::MAX) + 100),
+        );
 
     // 60 KiB stored leaves 40 unused of 100.
     let s3 = RawClient::new(&server);
@@ -391,7 +412,15 @@ async fn capacity_expand_and_shrink() {
     master
         .post(&format!("{account}/shrink"), json!({ "gb": 60 }))
         .await
-        .expect_error(400, "CapacityOutOfRange", "50");
+        .expect_error(
+            400,
+            "CapacityOutOfRange",
+            "by 60 GB would make its capacity 40 GB, outside the allowed 50 to 4096 GB",
+        );
+    master
+        .post(&format!("{account}/shrink"), json!({ "gb": 150 }))
+        .await
+        .expect_error(400, "CapacityOutOfRange", "would make its capacity -50 GB");
     master
         .post(&format!("{account}/shrink"), json!({ "gb": 45 }))
         .await

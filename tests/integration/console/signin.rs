@@ -280,3 +280,94 @@ async fn operator_token_sign_in() {
     assert!(html.contains("Signed in as the operator"), "{html}");
     assert!(!html.contains(&token), "operator token on a page");
 }
+
+/// The session cookie also authenticates the JSON API, but a change only as JSON from a page
+/// of the admin endpoint: a page on another port of the same host (the S3 endpoint serving
+/// an uploaded HTML file) gets the cookie too, and could otherwise post a form or plain text.
+#[tokio::test]
+async fn session_cookie_changes_only_same_origin_json() {
+    let server = Server::start();
+    let mut client = ConsoleClient::operator(&server).await;
+    let accounts = "/admin/v1/accounts";
+    let account = |name: &str| {
+        format!(
+            r#"{{"name":"{name}","region":"beijing-1","capacity_gb":50,"billing":"pay-as-you-go"}}"#
+        )
+        .into_bytes()
+    };
+    let host = server.admin_addr().to_string();
+    let same_origin = format!("http://{host}");
+    let s3_origin = format!("http://{}", server.s3_addr());
+
+    for (content_type, origin, site) in [
+        ("text/plain", None, None),
+        ("application/x-www-form-urlencoded", None, None),
+        ("multipart/form-data; boundary=x", None, None),
+        ("application/json", Some(s3_origin.as_str()), None),
+        ("application/json", Some("null"), None),
+        ("application/json", None, Some("same-site")),
+        ("application/json", None, Some("cross-site")),
+    ] {
+        let mut headers = vec![("content-type", content_type)];
+        if let Some(origin) = origin {
+            headers.push(("origin", origin));
+        }
+        if let Some(site) = site {
+            headers.push(("sec-fetch-site", site));
+        }
+        let reply = client
+            .send(Method::POST, accounts, account("cross"), &headers)
+            .await;
+        let body = reply.expect(403);
+        assert!(
+            body.contains("AccessDenied"),
+            "{content_type} {origin:?}: {body}"
+        );
+    }
+    let listed = client.get(accounts).await.expect(200);
+    assert!(
+        !listed.contains("\"cross\""),
+        "a refused change took effect: {listed}"
+    );
+
+    // Reads need no such proof, and JSON from the endpoint's own origin goes through.
+    let created = client
+        .send(
+            Method::POST,
+            accounts,
+            account("same"),
+            &[
+                ("content-type", "application/json"),
+                ("origin", same_origin.as_str()),
+                ("sec-fetch-site", "same-origin"),
+            ],
+        )
+        .await;
+    created.expect(201);
+    let plain = client
+        .send(
+            Method::POST,
+            accounts,
+            account("plain-json"),
+            &[("content-type", "application/json; charset=utf-8")],
+        )
+        .await;
+    plain.expect(201);
+
+    // The operator token in a header is not a cookie; its requests need no such proof.
+    let token = operator_token(&server);
+    let bearer = format!("Bearer {token}");
+    let mut bare = ConsoleClient::new(&server);
+    let reply = bare
+        .send(
+            Method::POST,
+            accounts,
+            account("bearer"),
+            &[
+                ("authorization", bearer.as_str()),
+                ("content-type", "text/plain"),
+            ],
+        )
+        .await;
+    reply.expect(201);
+}

@@ -308,14 +308,20 @@ fn check_capacity(capacity_gb: u64) -> Result<(), AdminError> {
     ))
 }
 
-/// Checks a name given to an account or a user: 1 to 64 of `A-Z a-z 0-9 . _ -`.
+/// Checks a name given to an account or a user: 1 to 64 of `A-Z a-z 0-9 . _ -`, not only
+/// dots, because `.` and `..` are path segments that URL clients remove.
 pub(crate) fn validate_name(kind: &str, name: &str) -> Result<(), AdminError> {
     let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
-    if (1..=64).contains(&name.len()) && name.bytes().all(allowed) {
+    let only_dots = name.bytes().all(|b| b == b'.');
+    if (1..=64).contains(&name.len()) && name.bytes().all(allowed) && !only_dots {
         return Ok(());
     }
+    // A refused name is quoted up to a length that still identifies it.
+    let shown: String = name.chars().take(80).collect();
+    let cut = if shown.len() < name.len() { "..." } else { "" };
     Err(AdminError::invalid(format!(
-        "{kind} name {name:?} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'"
+        "{kind} name {shown:?}{cut} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' \
+         and '-', and not only dots"
     )))
 }
 
@@ -344,5 +350,11 @@ mod tests {
         assert!(validate_name("user", "").is_err());
         assert!(validate_name("user", "a b").is_err());
         assert!(validate_name("user", &"a".repeat(65)).is_err());
+        assert!(validate_name("user", ".").is_err());
+        assert!(validate_name("user", "..").is_err());
+        assert!(validate_name("user", "...").is_err());
+        assert!(validate_name("user", ".hidden").is_ok());
+        let long = validate_name("account", &"x".repeat(5000)).unwrap_err();
+        assert!(long.message().len() < 300, "{}", long.message());
     }
 }
