@@ -236,6 +236,8 @@ fn serve_connection<S, F, B>(
     }
     let watcher = graceful.watcher();
     tokio::spawn(async move {
+        // NOTE: a request hyper cannot parse (a malformed request line, headers over its
+        // buffer) gets hyper's own bare 400 or 431, without an S3 XML body or a request id.
         let mut builder = http1::Builder::new();
         builder
             .timer(TokioTimer::new())
