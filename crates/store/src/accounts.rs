@@ -265,40 +265,6 @@ impl Store {
         })
     }
 
-    /// Deletes an account with its users and access keys. Fails with `AccountNotEmpty`
-    /// while it owns a bucket.
-    pub fn delete_account(&self, account_id: &str) -> Result<()> {
-        let inner = &self.0;
-        let _admin = lock(&inner.admin);
-        let account = self.account(account_id)?.ok_or(StoreError::NoSuchAccount)?;
-        let owned_prefix = codec::joined_key(&[account_id], true);
-        if inner.meta.has_prefix(Cf::AccountBuckets, &owned_prefix)? {
-            return Err(StoreError::AccountNotEmpty);
-        }
-
-        let mut batch = inner.meta.batch();
-        for (key, _) in inner
-            .meta
-            .scan_prefix::<User>(Cf::Users, &owned_prefix, b"", usize::MAX)?
-        {
-            batch.delete(Cf::Users, &key);
-        }
-        let keys =
-            inner
-                .meta
-                .scan_prefix::<AccessKey>(Cf::AccountKeys, &owned_prefix, b"", usize::MAX)?;
-        for (index_key, key) in keys {
-            batch.delete(Cf::AccountKeys, &index_key);
-            batch.delete(Cf::AccessKeys, key.access_key_id.as_bytes());
-        }
-        batch.delete(Cf::Counters, &codec::account_counter_key(account_id));
-        batch.delete(Cf::AccountNames, account.name.as_bytes());
-        batch.delete(Cf::Accounts, account_id.as_bytes());
-        inner.meta.commit(batch)?;
-        inner.usage.remove(account_id);
-        Ok(())
-    }
-
     /// Returns an account's storage use, from the in-memory mirror of its counters.
     pub fn usage(&self, account_id: &str) -> Result<Usage> {
         Ok(self.0.usage.get(account_id)?.snapshot())
@@ -507,24 +473,6 @@ mod tests {
             .unwrap();
         let stored = t.store.account(&account.id).unwrap().unwrap();
         assert_eq!(stored.status, AccountStatus::Releasing);
-    }
-
-    #[test]
-    fn delete_account_requires_no_buckets() {
-        let t = open_store();
-        let (account, key, _) = t.store.create_account(new_account("acme")).unwrap();
-        t.store.create_bucket(&account.id, "bucket", "r1").unwrap();
-        let result = t.store.delete_account(&account.id);
-        assert!(matches!(result, Err(StoreError::AccountNotEmpty)));
-        t.store.delete_bucket("bucket").unwrap();
-        t.store.delete_account(&account.id).unwrap();
-        assert!(t.store.account(&account.id).unwrap().is_none());
-        assert!(t.store.account_by_name("acme").unwrap().is_none());
-        assert!(t.store.access_key(&key.access_key_id).unwrap().is_none());
-        assert!(matches!(
-            t.store.usage(&account.id),
-            Err(StoreError::NoSuchAccount)
-        ));
     }
 
     #[test]

@@ -14,9 +14,6 @@ pub enum StoreError {
     /// Another account already has the requested name.
     #[error("an account with this name already exists")]
     AccountAlreadyExists,
-    /// The account still owns buckets, so it cannot be deleted.
-    #[error("the account still owns buckets")]
-    AccountNotEmpty,
     /// The account has no user of the given name.
     #[error("user not found")]
     NoSuchUser,

@@ -258,6 +258,17 @@ impl std::fmt::Debug for Checksummer {
 ///
 /// Two or more checksum headers, or an invalid value, are `InvalidRequest`, as with AWS.
 pub fn find_checksum_header(headers: &HeaderMap) -> S3Result<Option<(ChecksumAlgorithm, String)>> {
+    find_checksum_header_where(headers, |algorithm, value| {
+        algorithm.decode(value).is_some()
+    })
+}
+
+/// Like [`find_checksum_header`], with `valid` deciding whether a header's value is valid for
+/// its algorithm; CompleteMultipartUpload takes composite values ending in `-N`.
+pub fn find_checksum_header_where(
+    headers: &HeaderMap,
+    valid: impl Fn(ChecksumAlgorithm, &str) -> bool,
+) -> S3Result<Option<(ChecksumAlgorithm, String)>> {
     let mut found = None;
     for algorithm in ChecksumAlgorithm::ALL {
         let name = algorithm.header_name();
@@ -270,10 +281,7 @@ pub fn find_checksum_header(headers: &HeaderMap) -> S3Result<Option<(ChecksumAlg
                  allowed.",
             ));
         }
-        let value = value
-            .to_str()
-            .ok()
-            .filter(|value| algorithm.decode(value).is_some());
+        let value = value.to_str().ok().filter(|value| valid(algorithm, value));
         let Some(value) = value else {
             return Err(S3Error::new(S3ErrorCode::InvalidRequest)
                 .with_message(format!("Value for {name} header is invalid.")));

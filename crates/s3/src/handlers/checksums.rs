@@ -218,32 +218,10 @@ fn digest_part(value: &str) -> &str {
 /// Reads a whole-object checksum header of CompleteMultipartUpload. A composite value ends
 /// in `-N`, so only the part before it must be valid base64 of the digest length.
 fn expected_object_checksum(headers: &HeaderMap) -> Result<Option<Checksum>, S3Error> {
-    let mut found = None;
-    for algorithm in ChecksumAlgorithm::ALL {
-        let name = algorithm.header_name();
-        let Some(value) = headers.get(&name) else {
-            continue;
-        };
-        if found.is_some() {
-            return Err(S3Error::new(S3ErrorCode::InvalidRequest).with_message(
-                "Expecting a single x-amz-checksum- header. Multiple checksum Types are not \
-                 allowed.",
-            ));
-        }
-        let value = value
-            .to_str()
-            .ok()
-            .filter(|value| algorithm.decode(digest_part(value)).is_some())
-            .ok_or_else(|| {
-                S3Error::new(S3ErrorCode::InvalidRequest)
-                    .with_message(format!("Value for {name} header is invalid."))
-            })?;
-        found = Some(Checksum {
-            algorithm,
-            value: value.trim().to_owned(),
-        });
-    }
-    Ok(found)
+    let found = oss_proto::checksum::find_checksum_header_where(headers, |algorithm, value| {
+        algorithm.decode(digest_part(value)).is_some()
+    })?;
+    Ok(found.map(|(algorithm, value)| Checksum { algorithm, value }))
 }
 
 /// Checks the checksums a CompleteMultipartUpload document lists for one part against the
