@@ -298,8 +298,8 @@ impl<'a> About<'a> {
             StoreError::AccessDenied(reason) => AdminError::new(ErrorCode::AccessDenied, reason),
             StoreError::InvalidGrant(reason) => AdminError::invalid(reason),
             StoreError::CapacityOutOfRange { capacity_gb, .. } => {
-                // The result is computed here, unsaturated, so that a huge or oversized change
-                // is reported as what it asked for.
+                // Compute the result here without saturating, so that the message reports a
+                // huge change as requested.
                 let (verb, gb) = self.change.unwrap_or(("changing", 0));
                 let result = match verb {
                     "shrinking" => i128::from(capacity_gb) - i128::from(gb),

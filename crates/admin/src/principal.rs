@@ -254,12 +254,12 @@ fn strip_bearer(value: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// Refuses a change sent with a session cookie unless it is JSON from a page of this
-/// endpoint. A browser attaches the cookie to requests that other pages start, also pages of
-/// another port of the same host, which SameSite does not tell apart. Such a page can send a
-/// form or `text/plain` body without asking, but `application/json` only after a CORS
-/// preflight, which this endpoint never grants. `Origin` and `Sec-Fetch-Site`, when the
-/// browser sends them, must also name this endpoint.
+/// Rejects a change sent with a session cookie unless it is JSON from a page of this endpoint.
+///
+/// Browsers attach the cookie to requests from pages on another port of the same host, because
+/// SameSite compares hosts only. Such a page may post a form or `text/plain` body directly, but
+/// `application/json` only after a CORS preflight, and this endpoint grants none. The
+/// `Origin` and `Sec-Fetch-Site` headers, when present, must also name this endpoint.
 fn check_same_origin_write(request: &RequestCredentials<'_>) -> Result<(), AdminError> {
     if matches!(request.method, "GET" | "HEAD") {
         return Ok(());

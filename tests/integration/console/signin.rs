@@ -281,11 +281,11 @@ async fn operator_token_sign_in() {
     assert!(!html.contains(&token), "operator token on a page");
 }
 
-/// The session cookie also authenticates the JSON API, but a change only as JSON from a page
-/// of the admin endpoint: a page on another port of the same host (the S3 endpoint serving
-/// an uploaded HTML file) gets the cookie too, and could otherwise post a form or plain text.
+/// The session cookie authenticates changes on the JSON API only as same-origin JSON. A page
+/// on another port of the same host, such as an HTML object on the S3 endpoint, also gets the
+/// cookie, and could otherwise post a form or plain text.
 #[tokio::test]
-async fn session_cookie_changes_only_same_origin_json() {
+async fn cookie_changes_need_same_origin_json() {
     let server = Server::start();
     let mut client = ConsoleClient::operator(&server).await;
     let accounts = "/admin/v1/accounts";

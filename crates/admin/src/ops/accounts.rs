@@ -316,7 +316,7 @@ pub(crate) fn validate_name(kind: &str, name: &str) -> Result<(), AdminError> {
     if (1..=64).contains(&name.len()) && name.bytes().all(allowed) && !only_dots {
         return Ok(());
     }
-    // A refused name is quoted up to a length that still identifies it.
+    // Quote a rejected name only up to a length that identifies it.
     let shown: String = name.chars().take(80).collect();
     let cut = if shown.len() < name.len() { "..." } else { "" };
     Err(AdminError::invalid(format!(
