@@ -78,15 +78,12 @@ where
         }
         return transfer::handle(inner, &ctx, &method, &segments, &query, request).await;
     }
-    let body = match web::read_body(request.into_body(), web::MAX_FORM_BYTES).await {
-        Ok(body) => body,
-        Err(_) => {
-            let failure = Failure::bad_request(format!(
-                "the form is larger than {} bytes, or its upload failed",
-                web::MAX_FORM_BYTES
-            ));
-            return pages::error_page(inner, &ctx, &failure).await;
-        }
+    let Ok(body) = web::read_body(request.into_body(), web::MAX_FORM_BYTES).await else {
+        let failure = Failure::bad_request(format!(
+            "the form is larger than {} bytes, or its upload failed",
+            web::MAX_FORM_BYTES
+        ));
+        return pages::error_page(inner, &ctx, &failure).await;
     };
     let form = Form::parse(&body);
     if !ctx.csrf_matches(form.get(CSRF_FIELD)) {

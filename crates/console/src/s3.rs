@@ -173,6 +173,10 @@ impl S3Client {
     }
 
     /// Signs and runs one request. `key` is None for bucket requests.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the arguments are the parts of one S3 request, and every caller sets each"
+    )]
     pub(crate) async fn send<B>(
         &self,
         signer: &Signer,

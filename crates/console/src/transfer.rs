@@ -34,8 +34,7 @@ const MAX_DRAIN_BYTES: u64 = 64 << 20;
 pub(crate) fn is_transfer_route(segments: &[&str]) -> bool {
     matches!(
         segments,
-        ["accounts", _, "buckets", _, "upload"]
-            | ["accounts", _, "buckets", _, "multipart"]
+        ["accounts", _, "buckets", _, "upload" | "multipart"]
             | [
                 "accounts",
                 _,

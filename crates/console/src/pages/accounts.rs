@@ -102,16 +102,13 @@ pub(crate) async fn list(inner: &Inner, ctx: &Ctx) -> Result<Response<ResponseBo
 /// `POST /console/accounts`: activates an account and shows its master key pair once.
 pub(crate) async fn create(inner: &Inner, ctx: &Ctx, form: &Form) -> Outcome {
     let back = "/console/accounts".to_owned();
-    let capacity_gb = match form.text("capacity_gb").parse::<u64>() {
-        Ok(value) => value,
-        Err(_) => {
-            let text = format!(
-                "Capacity {:?} is not a whole number of GB from {MIN_CAPACITY_GB} to \
-                 {MAX_CAPACITY_GB}.",
-                form.text("capacity_gb")
-            );
-            return Outcome::new(back, Flash::error(text));
-        }
+    let Ok(capacity_gb) = form.text("capacity_gb").parse::<u64>() else {
+        let text = format!(
+            "Capacity {:?} is not a whole number of GB from {MIN_CAPACITY_GB} to \
+             {MAX_CAPACITY_GB}.",
+            form.text("capacity_gb")
+        );
+        return Outcome::new(back, Flash::error(text));
     };
     let request = CreateAccountRequest {
         name: form.text("name").to_owned(),
