@@ -63,6 +63,8 @@ pub(crate) enum Session {
     None,
     /// A live session whose key was deleted or whose account is gone; it has been removed.
     Ended,
+    /// A live session whose account was being released and is now gone; it has been removed.
+    Released,
 }
 
 impl Ctx {
@@ -82,10 +84,18 @@ impl Ctx {
             .map_err(|error| Failure::internal(error.to_string()))?;
         let (who, releasing) = match resolved {
             Resolved::Active(principal) => (principal, false),
-            Resolved::Releasing(user) => (Principal::User(user), true),
+            Resolved::Releasing(user) => {
+                if !view.saw_release {
+                    inner.sessions.table.mark_release_seen(session_id);
+                }
+                (Principal::User(user), true)
+            }
             Resolved::Gone => {
                 inner.sessions.table.remove(session_id);
-                return Ok(Session::Ended);
+                return Ok(match view.saw_release {
+                    true => Session::Released,
+                    false => Session::Ended,
+                });
             }
         };
         Ok(Session::SignedIn(Box::new(Ctx {

@@ -16,6 +16,8 @@ use crate::web::{self, Form};
 
 /// Where a session goes whose key was deleted or whose account was released.
 const ENDED_LOCATION: &str = "/?session=ended";
+/// Sign-in address for a session whose account's release has finished.
+const RELEASED_LOCATION: &str = "/?session=released";
 
 /// Header that carries the CSRF token of script requests.
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
@@ -53,6 +55,7 @@ where
         Ok(Session::SignedIn(ctx)) => *ctx,
         Ok(Session::None) => return signed_out(&method, &segments, "/"),
         Ok(Session::Ended) => return signed_out(&method, &segments, ENDED_LOCATION),
+        Ok(Session::Released) => return signed_out(&method, &segments, RELEASED_LOCATION),
         Err(failure) => return pages::bare_error(&failure),
     };
 

@@ -99,6 +99,9 @@ pub(crate) struct SessionView {
     pub(crate) identity: Identity,
     /// The token every form and script request of this session must send back.
     pub(crate) csrf_token: String,
+    /// Whether the session has seen its account being released, so that the account's
+    /// disappearance reads as the end of the release.
+    pub(crate) saw_release: bool,
 }
 
 /// Checks a token sent with a request against the expected one, in constant time.
@@ -112,6 +115,7 @@ struct Session {
     created: Instant,
     last_seen: Instant,
     flashes: Vec<Flash>,
+    saw_release: bool,
 }
 
 /// The session table; clones are not shared, so wrap it in an `Arc`.
@@ -143,6 +147,7 @@ impl Sessions {
             created: now,
             last_seen: now,
             flashes: Vec::new(),
+            saw_release: false,
         };
         let mut table = self.lock();
         self.remove_expired(&mut table, now);
@@ -173,7 +178,15 @@ impl Sessions {
         Some(SessionView {
             identity: session.identity.clone(),
             csrf_token: session.csrf_token.clone(),
+            saw_release: session.saw_release,
         })
+    }
+
+    /// Records that the session's account is being released.
+    pub(crate) fn mark_release_seen(&self, id: &str) {
+        if let Some(session) = self.lock().get_mut(&digest(id)) {
+            session.saw_release = true;
+        }
     }
 
     /// Ends a session.
@@ -246,6 +259,7 @@ mod tests {
         let view = sessions.get(&id).expect("live session");
         assert_eq!(view.identity, key("AK1"));
         assert_eq!(view.csrf_token.len(), 43);
+        assert!(!view.saw_release);
         assert!(tokens_match(&view.csrf_token, Some(&view.csrf_token)));
         assert!(!tokens_match(&view.csrf_token, Some("wrong")));
         assert!(!tokens_match(&view.csrf_token, None));
@@ -298,6 +312,16 @@ mod tests {
         assert!(sessions.get(&second).is_none());
         assert!(sessions.get(&first).is_some());
         assert!(sessions.get(&third).is_some());
+    }
+
+    #[test]
+    fn release_seen_kept() {
+        let sessions = Sessions::new(SessionLimits::default());
+        let id = sessions.create(key("AK1"));
+        let other = sessions.create(key("AK2"));
+        sessions.mark_release_seen(&id);
+        assert!(sessions.get(&id).expect("live session").saw_release);
+        assert!(!sessions.get(&other).expect("live session").saw_release);
     }
 
     #[test]

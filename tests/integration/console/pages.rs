@@ -468,12 +468,15 @@ async fn release_until_gone() {
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     assert_eq!(started.location(), format!("{base}/release"));
 
-    // The progress page reloads itself until the account is gone; then the session ends.
+    // The progress page reloads itself until the account is gone; then the session ends
+    // with word of the release.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let page = master.get(&format!("{base}/release")).await;
         if page.status == StatusCode::SEE_OTHER {
-            assert_eq!(page.location(), "/?session=ended");
+            assert_eq!(page.location(), "/?session=released");
+            let signin = master.get(&page.location()).await.expect(200);
+            assert!(signin.contains("The account has been released"), "{signin}");
             break;
         }
         let html = page.expect(200);

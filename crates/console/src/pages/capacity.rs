@@ -164,13 +164,20 @@ pub(crate) async fn release(inner: &Inner, ctx: &Ctx, account_id: &str, form: &F
         .release_account(&ctx.who, account_id, confirm)
         .await;
     match result {
-        Ok(overview) => Outcome::new(
-            account_path(account_id, "/release"),
-            Flash::success(format!(
-                "Releasing account {:?} has started.",
-                overview.name
-            )),
-        ),
+        Ok(overview) => {
+            // The release may finish before the progress page loads; the mark lets the
+            // session end with word of the release instead of a bare sign-in page.
+            if ctx.user().is_some() {
+                inner.sessions.table.mark_release_seen(&ctx.session_id);
+            }
+            Outcome::new(
+                account_path(account_id, "/release"),
+                Flash::success(format!(
+                    "Releasing account {:?} has started.",
+                    overview.name
+                )),
+            )
+        }
         Err(error) => Outcome::from_result(capacity_path(account_id), Err(error.into())),
     }
 }

@@ -34,13 +34,26 @@ pub(crate) async fn home(
         Ok(Session::SignedIn(ctx)) => web::redirect(&ctx.home()),
         Ok(Session::None) if query.get("session") == Some("ended") => {
             let ended = Flash::success(
-                "Your session has ended: its access key was deleted, or its account was                  released.",
+                "Your session has ended: its access key was deleted, or its account was \
+                 released.",
             );
             sign_in_page(StatusCode::OK, Some(ended))
+        }
+        Ok(Session::Released) => sign_in_page(StatusCode::OK, Some(released_flash())),
+        Ok(Session::None) if query.get("session") == Some("released") => {
+            sign_in_page(StatusCode::OK, Some(released_flash()))
         }
         Ok(Session::None | Session::Ended) => sign_in_page(StatusCode::OK, None),
         Err(failure) => super::bare_error(&failure),
     }
+}
+
+/// The message of a session whose account was released.
+fn released_flash() -> Flash {
+    Flash::success(
+        "The account has been released: its buckets, objects, users and keys are deleted, and \
+         your session has ended.",
+    )
 }
 
 /// Renders the sign-in page with a fresh form token.
