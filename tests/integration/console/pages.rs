@@ -315,6 +315,17 @@ async fn grants_made_and_revoked() {
         .expect(200);
     assert!(to_herself.contains("flash error"), "{to_herself}");
 
+    // alice may revoke only the grant she made, so only bob's row offers it.
+    let page = alice.open(&bucket).await.expect(200);
+    assert!(
+        page.contains(&format!(r#"action="{bucket}/grants/bob/delete""#)),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!(r#"action="{bucket}/grants/alice/delete""#)),
+        "{page}"
+    );
+
     // The master sees bob's grant, made by alice, and revoking alice's revokes bob's.
     let page = master.open(&bucket).await.expect(200);
     assert!(

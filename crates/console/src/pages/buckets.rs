@@ -226,15 +226,17 @@ fn grants_section(
                                 td data-label="Granted by" { (grant.granted_by) }
                                 td data-label="Since" { (format::time(&grant.created_at)) }
                                 td.actions data-label="Actions" {
-                                    @let action = format!("{grants_action}/{}/delete", grant.user);
-                                    @let question = format!(
-                                        "Revoke the grant of {} on {bucket}, and every grant made from it?",
-                                        grant.user
-                                    );
-                                    form.inline-form method="post" action=(action)
-                                        data-confirm=(question) {
-                                        (csrf_field(&ctx.csrf_token))
-                                        button.small.secondary type="submit" { "Revoke" }
+                                    @if may_revoke(ctx, grant) {
+                                        @let action = format!("{grants_action}/{}/delete", grant.user);
+                                        @let question = format!(
+                                            "Revoke the grant of {} on {bucket}, and every grant made from it?",
+                                            grant.user
+                                        );
+                                        form.inline-form method="post" action=(action)
+                                            data-confirm=(question) {
+                                            (csrf_field(&ctx.csrf_token))
+                                            button.small.secondary type="submit" { "Revoke" }
+                                        }
                                     }
                                 }
                             }
@@ -420,5 +422,14 @@ pub(crate) fn folder_link(account_id: &str, bucket: &str, prefix: &str) -> Strin
     match prefix.is_empty() {
         true => path,
         false => format!("{path}?prefix={}", query_value(prefix)),
+    }
+}
+
+/// Returns whether the signed-in principal may revoke `grant`: the operator and the master
+/// revoke any grant, a sub-user only the grants it made.
+fn may_revoke(ctx: &Ctx, grant: &GrantInfo) -> bool {
+    match ctx.user() {
+        None => true,
+        Some(user) => user.is_master() || grant.granted_by == user.user,
     }
 }
