@@ -17,7 +17,7 @@ use crate::web::{self, Form};
 /// Where a session goes whose key was deleted or whose account was released.
 const ENDED_LOCATION: &str = "/?session=ended";
 /// Sign-in address for a session whose account's release has finished.
-const RELEASED_LOCATION: &str = "/?session=released";
+pub(crate) const RELEASED_LOCATION: &str = "/?session=released";
 
 /// Header that carries the CSRF token of script requests.
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";

@@ -204,6 +204,12 @@ pub(crate) async fn release_progress(
             };
             return Ok(super::render(inner, ctx, "Account released", None, content));
         }
+        // The release finished after this request's session was looked up, so the session
+        // ends here as it would have at the lookup.
+        Err(error) if error.code() == ErrorCode::NoSuchAccount => {
+            inner.sessions.table.remove(&ctx.session_id);
+            return Ok(crate::web::redirect(crate::router::RELEASED_LOCATION));
+        }
         Err(error) => return Err(error.into()),
     };
     let head = super::AccountHead {
