@@ -514,3 +514,43 @@ async fn upload_part_with_trailer_checksum() {
     let stored = client.get("/stream/parts").send().await;
     assert!(stored.body == data, "stored part differs from the payload");
 }
+
+/// A small XML document sent aws-chunked with a checksum trailer: a wrong trailer is
+/// `BadDigest` and changes nothing, the right one lets the document through.
+#[tokio::test]
+async fn tagging_document_trailer_checked() {
+    let (_server, client) = server_with_bucket().await;
+    client
+        .put("/stream/tagged", &b"data"[..])
+        .send()
+        .await
+        .assert_success();
+    let document = b"<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>";
+    // PutObjectTagging requires Content-MD5 or a checksum header besides the trailer.
+    let content_md5 = BASE64.encode(<md5::Md5 as md5::Digest>::digest(document));
+
+    for mode in [Mode::SignedTrailer, Mode::UnsignedTrailer] {
+        let wrong = StreamingPut::new(mode, document)
+            .trailer("crc32c", &checksum("crc32c", b"another document"))
+            .header("content-md5", &content_md5)
+            .send(&client, "/stream/tagged?tagging")
+            .await;
+        wrong.assert_error(400, "BadDigest");
+        let tags = client.get("/stream/tagged?tagging").send().await;
+        tags.assert_success();
+        assert!(
+            !tags.text().contains("<Key>k</Key>"),
+            "{mode:?}: {}",
+            tags.text()
+        );
+    }
+
+    let right = StreamingPut::new(Mode::UnsignedTrailer, document)
+        .trailer("crc32c", &checksum("crc32c", document))
+        .header("content-md5", &content_md5)
+        .send(&client, "/stream/tagged?tagging")
+        .await;
+    assert!(right.status.is_success(), "{right:?}");
+    let tags = client.get("/stream/tagged?tagging").send().await;
+    assert!(tags.text().contains("<Key>k</Key>"), "{}", tags.text());
+}

@@ -12,8 +12,8 @@ use crate::context::RequestContext;
 /// operations whose API model requires a checksum (DeleteObjects, PutObjectTagging,
 /// PutBucketTagging, PutBucketCors). A digest that does not match is `BadDigest`.
 ///
-/// NOTE: a checksum sent as an aws-chunked trailer is not checked here. SDKs send trailers only
-/// for streaming uploads, and these bodies are small documents sent whole.
+/// A checksum trailer of an aws-chunked body is verified when the body is read, but does not
+/// count as the required checksum: SDKs send these small documents whole, with headers.
 pub(crate) fn verify_document(
     context: &RequestContext,
     document: &[u8],

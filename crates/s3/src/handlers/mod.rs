@@ -235,9 +235,45 @@ pub(crate) async fn read_small_body(
             return Err(too_large());
         }
     }
-    decoded.finish()?;
+    let trailers = decoded.finish()?;
+    verify_trailer_checksum(context, trailers, &data)?;
     if let Payload::Sha256(expected) = &payload {
         crate::ingest::check_sha256(expected, Sha256::digest(&data).into())?;
     }
     Ok(data.freeze())
+}
+
+/// Checks `data` against the checksum trailer that `x-amz-trailer` announced, if any. An
+/// announced trailer that did not arrive is `InvalidRequest`, a wrong value `BadDigest`.
+fn verify_trailer_checksum(
+    context: &RequestContext,
+    trailers: &[(String, String)],
+    data: &[u8],
+) -> Result<(), S3Error> {
+    let Some(name) = context.header("x-amz-trailer") else {
+        return Ok(());
+    };
+    let Some(algorithm) = oss_proto::checksum::ChecksumAlgorithm::from_header_name(name) else {
+        return Err(S3Error::new(S3ErrorCode::InvalidRequest)
+            .with_message(format!("The trailer {name:?} is not a supported checksum.")));
+    };
+    let header_name = algorithm.header_name();
+    let Some((_, expected)) = trailers
+        .iter()
+        .find(|(trailer, _)| trailer.eq_ignore_ascii_case(header_name.as_str()))
+    else {
+        return Err(
+            S3Error::new(S3ErrorCode::InvalidRequest).with_message(format!(
+                "The body announced the trailer {header_name} in x-amz-trailer but did not send it."
+            )),
+        );
+    };
+    let mut checksummer = oss_proto::checksum::Checksummer::new(algorithm);
+    checksummer.update(data);
+    if checksummer.finish() != expected.trim() {
+        return Err(S3Error::new(S3ErrorCode::BadDigest).with_message(format!(
+            "The {header_name} you specified did not match the calculated checksum."
+        )));
+    }
+    Ok(())
 }
