@@ -34,7 +34,7 @@ pub enum ErrorCode {
     NoSuchAccessKey,
     /// The account has no bucket of this name.
     NoSuchBucket,
-    /// The user holds no grant on the bucket.
+    /// The user has no grant on the bucket.
     NoSuchGrant,
     /// An account of this name exists.
     AccountAlreadyExists,
@@ -42,7 +42,7 @@ pub enum ErrorCode {
     UserAlreadyExists,
     /// The bucket name is taken.
     BucketAlreadyExists,
-    /// The bucket holds objects or uploads.
+    /// The bucket contains objects or uploads.
     BucketNotEmpty,
     /// A shrink larger than the capacity not in use.
     ShrinkExceedsUnused,
@@ -197,7 +197,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Machine-readable code, such as `NoSuchAccount`.
     pub code: String,
-    /// What failed, naming the rejected value, the limit and the current values.
+    /// Description of the failure, naming the rejected value, the limit and the current values.
     pub message: String,
 }
 
@@ -240,7 +240,7 @@ impl<'a> About<'a> {
         self
     }
 
-    /// Maps a store error to the admin error a client sees, naming the values involved.
+    /// Maps a store error to the admin error a client receives, naming the values involved.
     pub(crate) fn error(self, error: StoreError) -> AdminError {
         let account = self.account.unwrap_or_default();
         let user = self.user.unwrap_or_default();

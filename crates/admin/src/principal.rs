@@ -1,4 +1,4 @@
-//! Who is calling: the operator, or a user of an account.
+//! Callers of the admin API: the operator, or a user of an account.
 //!
 //! A request proves its caller in one of three ways, tried in this order. The first is an
 //! `Authorization: Bearer` header with the operator token, the second an `Authorization`

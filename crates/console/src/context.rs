@@ -1,4 +1,4 @@
-//! Who a console request comes from: its session, the principal behind it, and the key that
+//! Origin of a console request: its session, the principal behind it, and the key that
 //! signs its object requests.
 
 use http::{HeaderMap, StatusCode};
@@ -11,7 +11,7 @@ use crate::s3::{S3Failure, Signer};
 use crate::session::Identity;
 use crate::web;
 
-/// What a session's identity stands for now.
+/// Current state of a session's identity.
 pub(crate) enum Resolved {
     /// A caller the admin API would accept.
     Active(Principal),

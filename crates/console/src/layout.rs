@@ -47,16 +47,16 @@ impl Tab {
 pub(crate) struct AccountNav<'a> {
     pub(crate) id: &'a str,
     pub(crate) name: &'a str,
-    /// Whether the viewer manages the account (its master or the operator), and so sees the
+    /// Whether the viewer manages the account (its master or the operator), and so gets the
     /// tabs that only they may use.
     pub(crate) manages: bool,
     pub(crate) current: Option<Tab>,
 }
 
-/// What every signed-in page shows around its content.
+/// Frame that every signed-in page shows around its content.
 pub(crate) struct Chrome<'a> {
     pub(crate) csrf_token: &'a str,
-    /// Who is signed in, such as `master of acme (key AKIA…)`.
+    /// Signed-in identity, such as `master of acme (key AKIA…)`.
     pub(crate) who: String,
     pub(crate) is_operator: bool,
     pub(crate) account: Option<AccountNav<'a>>,

@@ -14,7 +14,7 @@ use crate::pages::{self, Outcome};
 use crate::transfer;
 use crate::web::{self, Form};
 
-/// Where a session goes whose key was deleted or whose account was released.
+/// Sign-in addresses for a session whose key was deleted or whose account was released.
 const ENDED_LOCATION: &str = "/?session=ended";
 /// Sign-in address for a session whose account's release has finished.
 pub(crate) const RELEASED_LOCATION: &str = "/?session=released";
@@ -184,7 +184,7 @@ async fn post(inner: &Inner, ctx: &Ctx, segments: &[&str], form: &Form) -> Optio
     })
 }
 
-/// A session whose account is being released sees its release progress and may sign out.
+/// A session whose account is being released gets its release progress page and may sign out.
 fn allowed_while_releasing(method: &Method, segments: &[&str]) -> bool {
     matches!(
         (method, segments),
@@ -192,7 +192,7 @@ fn allowed_while_releasing(method: &Method, segments: &[&str]) -> bool {
     )
 }
 
-/// Answers a request without a live session: pages and forms send the browser to sign-in,
+/// Responds to a request without a live session: pages and forms send the browser to sign-in,
 /// script requests get 401.
 fn signed_out(method: &Method, segments: &[&str], location: &str) -> Response<ResponseBody> {
     if method == Method::GET || !transfer::is_transfer_route(segments) {

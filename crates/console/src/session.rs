@@ -1,4 +1,4 @@
-//! Console sessions, kept in memory and found by a random id that the browser holds in an
+//! Console sessions, kept in memory and found by a random id that the browser keeps in an
 //! HttpOnly cookie. A session ends at sign-out, after [`SessionLimits::idle`] without a
 //! request, or [`SessionLimits::absolute`] after sign-in, whichever comes first; a restart
 //! of the server ends every session.
@@ -36,7 +36,7 @@ impl Default for SessionLimits {
     }
 }
 
-/// Who signed in.
+/// The signed-in identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Identity {
     /// The holder of the operator token.
@@ -49,7 +49,7 @@ pub(crate) enum Identity {
     },
 }
 
-/// How a flash message looks.
+/// Style of a flash message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FlashLevel {
     /// An action succeeded.
@@ -93,7 +93,7 @@ impl Flash {
     }
 }
 
-/// What a request learns about its session.
+/// Result of looking up the session of a request.
 #[derive(Debug, Clone)]
 pub(crate) struct SessionView {
     pub(crate) identity: Identity,

@@ -120,7 +120,7 @@ pub(crate) fn json_error(status: StatusCode, code: &str, message: &str) -> Respo
     )
 }
 
-/// A `303 See Other` to `location`, the answer to every successful form.
+/// A `303 See Other` to `location`, the response to every successful form.
 pub(crate) fn redirect(location: &str) -> Response<ResponseBody> {
     let mut response = Response::new(empty());
     *response.status_mut() = StatusCode::SEE_OTHER;
@@ -190,7 +190,7 @@ impl Form {
     }
 }
 
-/// Why a request body could not be read.
+/// Reason a request body could not be read.
 #[derive(Debug)]
 pub(crate) struct BodyTooLarge;
 

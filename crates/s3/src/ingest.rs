@@ -58,15 +58,7 @@ impl BodySpec {
         };
         let checksum =
             oss_proto::checksum::find_checksum_header(&context.headers)?.map(Checksum::from);
-        let trailer_checksum = match context.header("x-amz-trailer") {
-            Some(name) => Some(ChecksumAlgorithm::from_header_name(name.trim()).ok_or_else(
-                || {
-                    S3Error::new(S3ErrorCode::InvalidRequest)
-                        .with_message(format!("The trailer {name:?} is not a supported checksum."))
-                },
-            )?),
-            None => None,
-        };
+        let trailer_checksum = trailer_algorithm(context)?;
         Ok(BodySpec {
             length,
             content_md5,
@@ -234,6 +226,22 @@ pub(crate) async fn ingest(
         md5,
         checksum,
     })
+}
+
+/// Returns the checksum algorithm that `x-amz-trailer` announces, if the header is present.
+/// A trailer that is not a supported checksum is `InvalidRequest`.
+pub(crate) fn trailer_algorithm(
+    context: &RequestContext,
+) -> Result<Option<ChecksumAlgorithm>, S3Error> {
+    let Some(name) = context.header("x-amz-trailer") else {
+        return Ok(None);
+    };
+    ChecksumAlgorithm::from_header_name(name)
+        .map(Some)
+        .ok_or_else(|| {
+            S3Error::new(S3ErrorCode::InvalidRequest)
+                .with_message(format!("The trailer {name:?} is not a supported checksum."))
+        })
 }
 
 /// Compares the SHA-256 a request signed with the one of the body received.

@@ -53,7 +53,7 @@ pub enum Operation {
     PutBucketCors,
     /// DELETE `?cors`.
     DeleteBucketCors,
-    /// OPTIONS on a bucket or object: a browser's CORS preflight, answered without a signature.
+    /// OPTIONS on a bucket or object: a browser's CORS preflight, served without a signature.
     CorsPreflight,
     /// GET on an object.
     GetObject,
@@ -121,7 +121,7 @@ impl Operation {
     }
 }
 
-/// Who may run an operation. Operations only ever reach buckets of the caller's own account.
+/// Permission an operation requires. Operations only ever reach buckets of the caller's own account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
     /// Any authenticated caller: the operation names no bucket.
@@ -171,7 +171,7 @@ impl Operation {
             | Operation::GetBucketCors
             | Operation::PutBucketCors
             | Operation::DeleteBucketCors => Permission::Master,
-            // Both are answered before authentication: a preflight from the bucket's CORS
+            // Both are handled before authentication: a preflight from the bucket's CORS
             // rules, the rest with 501.
             Operation::CorsPreflight | Operation::NotImplemented(_) => Permission::Master,
         }

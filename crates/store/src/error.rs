@@ -88,13 +88,13 @@ pub enum StoreError {
     /// concurrent write decided the outcome; the client may start over.
     #[error("the object changed while the conditional write was in progress")]
     ConditionalRequestConflict,
-    /// The caller may not make this change; the text says why.
+    /// The caller may not make this change; the text gives the reason.
     #[error("access denied: {0}")]
     AccessDenied(String),
-    /// The requested grant can never exist; the text says why.
+    /// The requested grant can never exist; the text gives the reason.
     #[error("invalid grant: {0}")]
     InvalidGrant(String),
-    /// The user holds no grant on the bucket.
+    /// The user has no grant on the bucket.
     #[error("grant not found")]
     NoSuchGrant,
     /// A capacity change would leave the allowed range.

@@ -146,7 +146,7 @@ impl Store {
         Ok(rows.into_iter().map(|(_, grant)| grant).collect())
     }
 
-    /// Lists every grant a user holds across the account's buckets, by bucket id.
+    /// Lists every grant a user has across the account's buckets, by bucket id.
     pub fn list_user_grants(&self, account_id: &str, user: &str) -> Result<Vec<Grant>> {
         let meta = &self.0.meta;
         let prefix = codec::joined_key(&[account_id, user], true);
@@ -168,7 +168,7 @@ impl Store {
     /// Revokes the grant of `user` on `bucket` and, at any depth, every grant made from it.
     ///
     /// A user as `revoker` may revoke only grants it made (`AccessDenied`). Fails with
-    /// `NoSuchGrant` when the user holds none. Returns every grant revoked, the named one
+    /// `NoSuchGrant` when the user has none. Returns every grant revoked, the named one
     /// first.
     pub fn delete_grant(
         &self,
@@ -229,7 +229,7 @@ impl Store {
         Ok(())
     }
 
-    /// Adds to `batch` the removal of every grant `user` holds and of every grant made from
+    /// Adds to `batch` the removal of every grant `user` has and of every grant made from
     /// them, at any depth.
     pub(crate) fn stage_user_grants_removal(
         &self,

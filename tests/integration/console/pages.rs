@@ -293,7 +293,7 @@ async fn grants_made_and_revoked() {
         "user picker: {page}"
     );
 
-    // alice holds regrant, so she sees the grants and passes on read to bob.
+    // alice has regrant, so she gets the grants and passes on read to bob.
     let mut alice = ConsoleClient::signed_in(&server, &alice_key, &alice_secret).await;
     let page = alice
         .submit(
@@ -326,7 +326,7 @@ async fn grants_made_and_revoked() {
         "{page}"
     );
 
-    // The master sees bob's grant, made by alice, and revoking alice's revokes bob's.
+    // The master gets bob's grant, made by alice, and revoking alice's revokes bob's.
     let page = master.open(&bucket).await.expect(200);
     assert!(
         page.contains("<td data-label=\"Granted by\">alice</td>"),

@@ -1,5 +1,5 @@
 //! Conditional PutObject over a bare TCP connection with `Expect: 100-continue`, so the test
-//! knows when the server has evaluated the precondition and started reading the body.
+//! can tell when the server has evaluated the precondition and started reading the body.
 
 use std::time::Duration;
 
@@ -77,7 +77,7 @@ async fn put_conflicts_with_write_during_body() {
         .build();
     let mut stream = send_head(&server, &request).await;
 
-    // The server asks for the body only after its precondition check found no object.
+    // The server requests the body only after its precondition check found no object.
     let interim = read_head(&mut stream).await;
     assert!(
         interim.starts_with("HTTP/1.1 100"),
@@ -119,7 +119,7 @@ async fn failed_precondition_rejected_before_body() {
         .build();
     let mut stream = send_head(&server, &request).await;
 
-    // No 100 Continue: the answer comes without the body ever being sent.
+    // No 100 Continue: the response comes without the body ever being sent.
     let head = read_head(&mut stream).await;
     let body = read_rest(&mut stream).await;
     assert!(head.starts_with("HTTP/1.1 412"), "response head {head:?}");

@@ -68,7 +68,7 @@ impl Admin {
         authz::operator(who, "list accounts")?;
         self.blocking(
             move |store| {
-                // One extra row tells whether another page follows.
+                // One extra row shows whether another page follows.
                 let mut accounts = store.list_accounts(page.after.as_deref(), page.limit + 1)?;
                 let more = accounts.len() > page.limit;
                 accounts.truncate(page.limit);

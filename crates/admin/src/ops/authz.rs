@@ -1,4 +1,4 @@
-//! Who may call what: the operator everything, an account's master everything in its
+//! Access rules of the admin operations: the operator everything, an account's master everything in its
 //! account, and sub-users the parts named at each operation.
 
 use crate::error::AdminError;

@@ -22,7 +22,7 @@ use crate::layout::{self, AccountNav, Chrome, Tab};
 use crate::session::Flash;
 use crate::web;
 
-/// The result of a form action: where the browser goes next, and the message it sees there.
+/// The result of a form action: where the browser goes next, and the message shown there.
 pub(crate) struct Outcome {
     location: String,
     flash: Option<Flash>,

@@ -83,7 +83,7 @@ fn type_mismatch(expected: ChecksumAlgorithm, actual: &str) -> S3Error {
     ))
 }
 
-/// What a CompleteMultipartUpload request declares about checksums and size, beyond the ETags.
+/// Checksums and size that a CompleteMultipartUpload request declares, beyond the ETags.
 pub(crate) struct CompletionRequest {
     /// The parts as listed, with the checksums the client gave for each.
     pub listed: Vec<CompletedPart>,

@@ -138,8 +138,8 @@ async fn load_bucket(store: &Store, name: &str) -> Result<Bucket, S3Error> {
 }
 
 /// Checks that the caller may run `operation` on `bucket` (None for operations that name
-/// no bucket): only buckets of its own account, all of them as master, and as a user only
-/// through a grant that gives at least the access the operation needs.
+/// no bucket). Callers reach only buckets of their own account: the master all of them, a
+/// user only through a grant that gives at least the access the operation needs.
 async fn authorize(
     store: &Store,
     principal: &Principal,
@@ -250,12 +250,8 @@ fn verify_trailer_checksum(
     trailers: &[(String, String)],
     data: &[u8],
 ) -> Result<(), S3Error> {
-    let Some(name) = context.header("x-amz-trailer") else {
+    let Some(algorithm) = crate::ingest::trailer_algorithm(context)? else {
         return Ok(());
-    };
-    let Some(algorithm) = oss_proto::checksum::ChecksumAlgorithm::from_header_name(name) else {
-        return Err(S3Error::new(S3ErrorCode::InvalidRequest)
-            .with_message(format!("The trailer {name:?} is not a supported checksum.")));
     };
     let header_name = algorithm.header_name();
     let Some((_, expected)) = trailers
